@@ -49,7 +49,9 @@ class DecodeLimits:
     min_side: int = MIN_SIDE
 
 
-def decode_image(data: bytes, limits: DecodeLimits | None = None, *, name: str = "image") -> Image.Image:
+def decode_image(
+    data: bytes, limits: DecodeLimits | None = None, *, name: str = "image"
+) -> Image.Image:
     """Decode untrusted bytes into an upright 8-bit RGB image, or raise ImageError."""
     limits = limits or DecodeLimits()
     if not data:

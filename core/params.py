@@ -37,7 +37,9 @@ class Bounds:
         if not math.isfinite(value):
             raise ValueError(f"{name} must be a finite number, got {value}")
         if not self.low <= value <= self.high:
-            raise ValueError(f"{name} must be between {self.low:g} and {self.high:g}, got {value:g}")
+            raise ValueError(
+                f"{name} must be between {self.low:g} and {self.high:g}, got {value:g}"
+            )
 
 
 # Hard limits that protect the process; services may set tighter ones of their own.
@@ -90,8 +92,8 @@ class StyleParams:
     size: int | None = None  # long side of the output in px
     steps: int | None = None  # total optimiser iterations over all scales
     content_weight: float = 1.0
-    style_weight: float = 1e4
-    tv_weight: float = 1e-3
+    style_weight: float = 5.0
+    tv_weight: float = 2.0
     strength: float = 1.0  # multiplies style_weight; the one knob the bot exposes
     style_blend: tuple[float, ...] | None = None  # one weight per style image
     style_scale: float = 1.0  # style image's long side relative to the output's
@@ -104,6 +106,7 @@ class StyleParams:
     style_layers: tuple[str, ...] = STYLE_LAYERS
     style_layer_weights: tuple[float, ...] | None = None  # None: equal weights
     seed: int | None = 0
+    preset: str | None = None  # preset id; feed-forward methods pick their checkpoint by it
     preview_every: int = 0  # 0: no preview images in progress reports
 
     def __post_init__(self) -> None:
@@ -147,12 +150,12 @@ class StyleParams:
             raise ValueError("preview_every must be 0 or positive")
 
     @property
-    def preset(self) -> QualityPreset:
+    def quality_preset(self) -> QualityPreset:
         return QUALITY_PRESETS[self.quality]
 
     @property
     def output_size(self) -> int:
-        return self.size if self.size is not None else self.preset.size
+        return self.size if self.size is not None else self.quality_preset.size
 
     def schedule(self) -> list[tuple[int, int]]:
         """(long side in px, iterations) per scale, coarsest first.
@@ -160,7 +163,7 @@ class StyleParams:
         Scales whose side would be under 64 px are dropped: VGG's deep layers have nothing
         left to see there. Explicit `steps` are shared out in the preset's proportions.
         """
-        preset = self.preset
+        preset = self.quality_preset
         size = self.output_size
         pairs = [(round(size * s), n) for s, n in zip(preset.scales, preset.steps, strict=True)]
         pairs = [(px, n) for px, n in pairs if px >= 64] or [(size, preset.steps[-1])]

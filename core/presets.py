@@ -28,21 +28,58 @@ class Preset:
 
 
 PRESETS: tuple[Preset, ...] = (
-    Preset("starry_night", "The Starry Night", "Vincent van Gogh", "1889", "Public domain",
-           "starry_night.jpg"),
+    Preset(
+        "starry_night",
+        "The Starry Night",
+        "Vincent van Gogh",
+        "1889",
+        "Public domain",
+        "starry_night.jpg",
+    ),
     Preset("the_scream", "The Scream", "Edvard Munch", "1893", "Public domain", "the_scream.jpg"),
-    Preset("shipwreck", "The Shipwreck of the Minotaur", "J. M. W. Turner", "c. 1810",
-           "Public domain", "shipwreck.jpg"),
-    Preset("woman_with_hat", "Woman with a Hat", "Henri Matisse", "1905",
-           "Public domain in the US (published 1905)", "woman_with_hat.jpg"),
-    Preset("malevich_sportsmen", "Sportsmen", "Kazimir Malevich", "c. 1930", "Public domain",
-           "malevich_sportsmen.jpg"),
-    Preset("fishing_boats", "Fishing Boats", "Claude Monet", "1885", "Public domain",
-           "fishing_boats.jpg"),
-    Preset("dress", "Edith Schiele, Seated", "Egon Schiele", "1917-18", "Public domain",
-           "dress.jpg"),
-    Preset("zigzags", "Zigzags (abstract composition)", "attributed to Wassily Kandinsky",
-           "before 1944", "Public domain", "zigzags.jpg"),
+    Preset(
+        "shipwreck",
+        "The Shipwreck of the Minotaur",
+        "J. M. W. Turner",
+        "c. 1810",
+        "Public domain",
+        "shipwreck.jpg",
+    ),
+    Preset(
+        "woman_with_hat",
+        "Woman with a Hat",
+        "Henri Matisse",
+        "1905",
+        "Public domain in the US (published 1905)",
+        "woman_with_hat.jpg",
+    ),
+    Preset(
+        "malevich_sportsmen",
+        "Sportsmen",
+        "Kazimir Malevich",
+        "c. 1930",
+        "Public domain",
+        "malevich_sportsmen.jpg",
+    ),
+    Preset(
+        "fishing_boats",
+        "Fishing Boats",
+        "Claude Monet",
+        "1885",
+        "Public domain",
+        "fishing_boats.jpg",
+    ),
+    Preset(
+        "dress", "Edith Schiele, Seated", "Egon Schiele", "1917-18", "Public domain", "dress.jpg"
+    ),
+    Preset(
+        "zigzags",
+        "Zigzags (abstract composition)",
+        "attributed to Wassily Kandinsky",
+        "before 1944",
+        "Public domain",
+        "zigzags.jpg",
+    ),
 )
 
 _BY_ID = {p.id: p for p in PRESETS}

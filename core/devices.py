@@ -1,0 +1,46 @@
+"""Choosing the device and the fast settings that keep quality on it."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """`auto` picks CUDA, then Apple's MPS, then the CPU; an unavailable choice is an error."""
+    if name not in DEVICE_CHOICES and not name.startswith("cuda:"):
+        raise ValueError(f"device must be one of {', '.join(DEVICE_CHOICES)}; got {name!r}")
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but no CUDA GPU is available")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise ValueError("device 'mps' was asked for but Apple's MPS is not available")
+    return torch.device(name)
+
+
+def configure_backends(device: torch.device) -> None:
+    """Per-process switches that speed convolutions up without changing results visibly."""
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed shapes per scale: autotune pays off
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+
+
+def default_autocast(device: torch.device) -> torch.dtype | None:
+    """bf16 autocast where the hardware does it natively; STYLIZE_AUTOCAST=off|bf16 overrides."""
+    choice = os.environ.get("STYLIZE_AUTOCAST", "auto").lower()
+    if choice in ("off", "fp32", "none"):
+        return None
+    if choice == "bf16":
+        return torch.bfloat16
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return None  # CPU: measured in docs/performance.md before it becomes a default

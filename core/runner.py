@@ -1,0 +1,46 @@
+"""One job from files, with a progress bar: what the CLI runs once its arguments are checked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PIL import Image
+from tqdm import tqdm
+
+from core.engine import Engine
+from core.images import load_image_file
+from core.params import StyleParams
+from core.presets import get_preset, load_preset_image
+from core.stylizer import Progress
+
+
+def load_styles(style_paths: Sequence[str], preset: str | None) -> list[Image.Image]:
+    if preset is not None:
+        get_preset(preset)
+        return [load_preset_image(preset)]
+    return [load_image_file(path) for path in style_paths]
+
+
+def run_job(
+    content_path: str,
+    style_paths: Sequence[str],
+    params: StyleParams,
+    device: str = "auto",
+    init_path: str | None = None,
+    checkpoint: str | None = None,
+    show_progress: bool = True,
+) -> Image.Image:
+    """Decode inputs (failing early on bad files), load the engine, stylize, return the image."""
+    content = load_image_file(content_path)
+    styles = load_styles(style_paths, params.preset)
+    init = load_image_file(init_path) if init_path else None
+    engine = Engine.load(device, checkpoints=[checkpoint] if checkpoint else None)
+    with tqdm(total=params.total_steps, disable=not show_progress, unit="step", leave=False) as bar:
+
+        def on_progress(p: Progress) -> None:
+            bar.total = p.total_steps
+            bar.set_postfix(size=f"{p.size[0]}x{p.size[1]}", loss=f"{p.losses.get('total', 0):.3g}")
+            bar.update(p.step - bar.n)
+
+        result = engine.stylize(content, styles, params, on_progress, init=init)
+    return result.image
