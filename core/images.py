@@ -61,7 +61,9 @@ def decode_image(
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             img = Image.open(io.BytesIO(data))
-        except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        except Image.DecompressionBombError as exc:
+            raise ImageTooLarge(f"{name} declares far too many pixels") from exc
+        except UnidentifiedImageError as exc:
             raise ImageError(f"{name} is not a recognised image") from exc
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageError(f"{name} could not be read: {exc}") from exc
