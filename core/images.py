@@ -43,6 +43,10 @@ class ImageTooLarge(ImageError):  # noqa: N818 - a kind of ImageError
     """The image declares more pixels than allowed."""
 
 
+class UnsupportedFormat(ImageError):  # noqa: N818 - a kind of ImageError
+    """Not an image, or an image format not on the allow-list."""
+
+
 @dataclass(frozen=True)
 class DecodeLimits:
     max_pixels: int = DEFAULT_MAX_PIXELS
@@ -64,11 +68,11 @@ def decode_image(
         except Image.DecompressionBombError as exc:
             raise ImageTooLarge(f"{name} declares far too many pixels") from exc
         except UnidentifiedImageError as exc:
-            raise ImageError(f"{name} is not a recognised image") from exc
+            raise UnsupportedFormat(f"{name} is not a recognised image") from exc
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageError(f"{name} could not be read: {exc}") from exc
         if img.format not in ALLOWED_FORMATS:
-            raise ImageError(
+            raise UnsupportedFormat(
                 f"{name} is {img.format or 'an unknown'} format; "
                 "accepted: JPEG, PNG, WebP, BMP, TIFF" + (", HEIC" if HEIF_SUPPORTED else "")
             )

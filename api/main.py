@@ -1,0 +1,99 @@
+"""The app factory: settings, the engine kept warm, the queue and its worker, the routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.jobs import InProcessQueue
+from api.logs import configure_logging
+from api.metrics import Metrics
+from api.middleware import BodySizeLimit, RequestContext
+from api.routes import health, jobs, styles, stylize
+from api.security import RateLimiter
+from api.settings import Settings
+from api.worker import Worker
+from core.stylizer import Stylizer
+
+log = logging.getLogger("api")
+
+
+def _load_engine(settings: Settings) -> Stylizer:
+    from core.engine import Engine  # heavy import: only when no stylizer is injected
+
+    return Engine.load(settings.device)
+
+
+async def _sweep_forever(queue: InProcessQueue, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        queue.sweep()
+
+
+def _lifespan(stylizer: Stylizer | None) -> Callable:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = app.state
+        settings: Settings = state.settings
+        started = time.perf_counter()
+        engine = stylizer or await asyncio.to_thread(_load_engine, settings)
+        state.device = str(getattr(engine, "device", "unknown"))
+        methods_for = getattr(engine, "methods_for", None)
+        state.methods_for = methods_for or (lambda _preset: ["gatys"])
+        warm = getattr(engine, "warm_up", None)
+        state.warm_up_seconds = (
+            round(await asyncio.to_thread(warm), 2) if warm and settings.warm_up else None
+        )
+        worker = Worker(state.queue, engine, state.metrics)
+        worker.start()
+        sweeper = asyncio.create_task(
+            _sweep_forever(state.queue, min(30.0, settings.result_ttl_s / 4))
+        )
+        state.ready = True
+        log.info("ready", extra={"seconds": round(time.perf_counter() - started, 2)})
+        try:
+            yield
+        finally:
+            state.ready = False
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await asyncio.to_thread(worker.stop)
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, stylizer: Stylizer | None = None) -> FastAPI:
+    """Build the service; `stylizer` replaces the real engine (tests inject fakes)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="stylize",
+        version="0.1.0",
+        summary="Neural style transfer: a photo in, the photo in a painting's style out.",
+        lifespan=_lifespan(stylizer),
+    )
+    app.state.settings = settings
+    app.state.ready = False
+    app.state.metrics = Metrics()
+    app.state.queue = InProcessQueue(
+        settings.queue_size, settings.result_ttl_s, settings.max_finished_jobs
+    )
+    app.state.metrics.track_depth(app.state.queue.waiting)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.methods_for = lambda _preset: ["gatys"]
+    install_error_handlers(app)
+    for router in (stylize.router, jobs.router, styles.router, health.router):
+        app.include_router(router)
+    # Room for the content, the allowed style images and the form fields.
+    body_limit = settings.max_upload_bytes * (settings.max_styles + 1) + 64 * 1024
+    app.add_middleware(BodySizeLimit, max_bytes=body_limit)
+    app.add_middleware(RequestContext)
+    return app

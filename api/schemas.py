@@ -1,0 +1,64 @@
+"""The HTTP contract: request fields and response bodies. docs/http-contract.md describes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class JobStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class JobPublic(BaseModel):
+    """A job as callers see it."""
+
+    id: str = Field(description="Unguessable job id")
+    status: JobStatus
+    method: str = Field(description="gatys, feedforward, gan or transformer")
+    progress: float = Field(ge=0, le=1, description="Fraction of the work done")
+    step: int = Field(ge=0, description="Optimiser steps done")
+    total_steps: int = Field(ge=0, description="Optimiser steps in the whole job")
+    queue_position: int | None = Field(
+        description="Jobs that run before this one, a running one included (0: this one is "
+        "running); null once finished"
+    )
+    eta_seconds: float | None = Field(description="Estimated seconds until done; null if unknown")
+    error: str | None = Field(description="Why the job failed, for people")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    result_url: str | None = Field(description="Where the image is, once succeeded")
+    preview_url: str = Field(description="Where the latest intermediate image is")
+
+
+class StylePublic(BaseModel):
+    """A preset painting."""
+
+    id: str
+    title: str
+    artist: str
+    year: str
+    licence: str
+    methods: list[str] = Field(description="Methods that can use this preset")
+    image_url: str = Field(description="Thumbnail of the painting")
+
+
+class ErrorPublic(BaseModel):
+    """Every error answer."""
+
+    detail: str = Field(description="What went wrong, for people")
+    errors: list[dict] | None = Field(None, description="Per-field details of a 422")
+    error_id: str | None = Field(None, description="Quote it when reporting a server error")
+
+
+class HealthPublic(BaseModel):
+    status: str
+    device: str | None = None
+    warm_up_seconds: float | None = None

@@ -1,0 +1,228 @@
+"""The multipart job form: fields (documented in OpenAPI), limits, decoding into a JobInput."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import File, Form, HTTPException, Request, UploadFile
+from PIL import Image
+
+from api.jobs import JobInput
+from api.settings import Settings
+from core.images import DecodeLimits, ImageTooLarge, decode_image
+from core.params import BOUNDS, QUALITY_PRESETS, StyleParams, default_of
+from core.presets import get_preset, load_preset_image
+
+_decoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode")
+
+
+def _num(name: str, description: str):
+    b = BOUNDS[name]
+    return Form(
+        ge=b.low,
+        le=b.high,
+        allow_inf_nan=False,
+        description=f"{description} Default {default_of(name)}.",
+    )
+
+
+@dataclass
+class JobForm:
+    """The fields of POST /stylize and POST /jobs, before files are read."""
+
+    content: UploadFile
+    style: list[UploadFile]
+    preset: str | None
+    method: str
+    quality: str
+    content_weight: float | None
+    style_weight: float | None
+    tv_weight: float | None
+    strength: float | None
+    style_blend: list[str] | None
+    steps: int | None
+    size: int | None
+    preserve_color: str
+    seed: int | None
+    format: str
+
+
+_QUALITY_HELP = ", ".join(
+    f"{q}: {p.size} px, {p.total_steps} steps" for q, p in QUALITY_PRESETS.items()
+)
+
+
+def job_form(
+    request: Request,
+    content: Annotated[UploadFile, File(description="The photo (JPEG, PNG, WebP, BMP, TIFF).")],
+    style: Annotated[
+        list[UploadFile] | None, File(description="Style image(s); repeat the field for several.")
+    ] = None,
+    preset: Annotated[
+        str | None, Form(description="A preset painting id from GET /styles.")
+    ] = None,
+    method: Annotated[
+        Literal["gatys", "feedforward", "gan", "transformer"], Form(description="Model family.")
+    ] = "gatys",
+    quality: Annotated[
+        Literal["fast", "balanced", "best"], Form(description=_QUALITY_HELP)
+    ] = "balanced",
+    content_weight: Annotated[
+        float | None, _num("content_weight", "Weight of the content loss.")
+    ] = None,
+    style_weight: Annotated[float | None, _num("style_weight", "Weight of the style loss.")] = None,
+    tv_weight: Annotated[float | None, _num("tv_weight", "Weight of the smoothness loss.")] = None,
+    strength: Annotated[float | None, _num("strength", "Multiplies the style weight.")] = None,
+    style_blend: Annotated[
+        list[str] | None,
+        Form(description="One weight per style image: repeat the field or separate by commas."),
+    ] = None,
+    steps: Annotated[
+        int | None,
+        Form(ge=1, le=int(BOUNDS["steps"].high), description="Total optimiser iterations."),
+    ] = None,
+    size: Annotated[
+        int | None,
+        Form(
+            ge=int(BOUNDS["size"].low),
+            le=int(BOUNDS["size"].high),
+            description="Long side of the output in px.",
+        ),
+    ] = None,
+    preserve_color: Annotated[
+        Literal["none", "luminance", "histogram"], Form(description="Keep the photo's colours.")
+    ] = "none",
+    seed: Annotated[int | None, Form(ge=0, le=2**32 - 1, description="Random seed.")] = None,
+    format: Annotated[Literal["png", "jpeg", "webp"], Form(description="Output encoding.")] = "png",
+) -> JobForm:
+    del request
+    return JobForm(
+        content,
+        style or [],
+        preset,
+        method,
+        quality,
+        content_weight,
+        style_weight,
+        tv_weight,
+        strength,
+        style_blend,
+        steps,
+        size,
+        preserve_color,
+        seed,
+        format,
+    )
+
+
+def require_multipart(request: Request) -> None:
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise HTTPException(415, "send the job as multipart/form-data")
+
+
+def _blend(values: list[str] | None) -> tuple[float, ...] | None:
+    if not values:
+        return None
+    weights = []
+    for part in ",".join(values).split(","):
+        try:
+            w = float(part)
+        except ValueError:
+            raise HTTPException(422, f"style_blend: not a number: {part.strip()!r}") from None
+        if not math.isfinite(w):
+            raise HTTPException(422, "style_blend: weights must be finite numbers")
+        weights.append(w)
+    return tuple(weights)
+
+
+def build_params(form: JobForm, settings: Settings, n_styles: int) -> StyleParams:
+    if form.steps is not None and form.steps > settings.max_steps:
+        raise HTTPException(422, f"steps: at most {settings.max_steps} allowed")
+    if form.size is not None and form.size > settings.max_size:
+        raise HTTPException(422, f"size: at most {settings.max_size} px allowed")
+    blend = _blend(form.style_blend)
+    if blend is not None and len(blend) != n_styles:
+        raise HTTPException(422, f"style_blend: {len(blend)} weights for {n_styles} style images")
+    given = {
+        k: getattr(form, k)
+        for k in (
+            "content_weight",
+            "style_weight",
+            "tv_weight",
+            "strength",
+            "steps",
+            "size",
+            "seed",
+        )
+        if getattr(form, k) is not None
+    }
+    try:
+        params = StyleParams(
+            method=form.method,
+            quality=form.quality,  # type: ignore[arg-type]
+            preserve_color=form.preserve_color,  # type: ignore[arg-type]
+            style_blend=blend,
+            preset=form.preset,
+            preview_every=settings.preview_every,
+            **given,
+        )
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    if params.output_size > settings.max_size:
+        raise HTTPException(
+            422,
+            f"quality {form.quality} makes {params.output_size} px images; "
+            f"at most {settings.max_size} px allowed: set size",
+        )
+    return params
+
+
+async def read_upload(upload: UploadFile, settings: Settings, name: str) -> bytes:
+    # Starlette has already spooled the part to disk; read it back only if within the limit.
+    if upload.size is not None and upload.size > settings.max_upload_bytes:
+        raise HTTPException(413, f"{name} is larger than {settings.max_upload_bytes:,} bytes")
+    data = await upload.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise HTTPException(413, f"{name} is larger than {settings.max_upload_bytes:,} bytes")
+    return data
+
+
+async def _decode(data: bytes, settings: Settings, name: str) -> Image.Image:
+    limits = DecodeLimits(max_pixels=settings.max_image_pixels)
+    loop = asyncio.get_running_loop()
+    # Decoding a large photo takes a while: off the event loop, not on Starlette's pool.
+    return await loop.run_in_executor(_decoder, lambda: decode_image(data, limits, name=name))
+
+
+async def build_job(form: JobForm, settings: Settings, owner: str) -> JobInput:
+    """Check, read and decode everything a job needs; raise 4xx on the first problem."""
+    if form.preset and form.style:
+        raise HTTPException(422, "give either style files or a preset, not both")
+    if not form.preset and not form.style:
+        raise HTTPException(422, "style: a style image or a preset is needed")
+    if len(form.style) > settings.max_styles:
+        raise HTTPException(422, f"style: at most {settings.max_styles} style images allowed")
+    if form.preset:
+        try:
+            get_preset(form.preset)
+        except ValueError as exc:
+            raise HTTPException(422, f"preset: {exc}") from None
+    params = build_params(form, settings, n_styles=max(1, len(form.style)))
+    content = await _decode(
+        await read_upload(form.content, settings, "content"), settings, "content"
+    )
+    styles = []
+    for i, upload in enumerate(form.style):
+        name = f"style #{i + 1}" if len(form.style) > 1 else "style"
+        styles.append(await _decode(await read_upload(upload, settings, name), settings, name))
+    if form.preset:
+        styles = [load_preset_image(form.preset)]
+    return JobInput(content=content, styles=styles, params=params, format=form.format, owner=owner)
+
+
+__all__ = ["ImageTooLarge", "JobForm", "build_job", "job_form", "require_multipart"]

@@ -1,0 +1,106 @@
+"""The one thread that owns the device and runs jobs, one at a time, from the in-process queue."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from api.jobs import InProcessQueue
+from api.logs import job_id_var
+from api.metrics import Metrics
+from core.images import encode_image
+from core.stylizer import Cancelled, Progress, Stylizer
+
+log = logging.getLogger("api.worker")
+PREVIEW_SIDE = 384
+
+
+def work_in_megapixel_steps(schedule: list[tuple[int, int]]) -> float:
+    """A job's cost: megapixels per iteration times iterations, summed over scales (4:3 images)."""
+    return sum(side * side * 0.75 / 1e6 * steps for side, steps in schedule)
+
+
+def preview_bytes(progress: Progress) -> bytes | None:
+    if progress.preview is None:
+        return None
+    img = progress.preview.copy()
+    img.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+    return encode_image(img, "jpeg", quality=80)
+
+
+class Worker(threading.Thread):
+    """Runs jobs from `queue` with `stylizer` until `stop()`; never on the event loop."""
+
+    def __init__(self, queue: InProcessQueue, stylizer: Stylizer, metrics: Metrics) -> None:
+        super().__init__(name="stylize-worker", daemon=True)
+        self.queue = queue
+        self.stylizer = stylizer
+        self.metrics = metrics
+        self._stop_event = threading.Event()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop_event.set()
+        self.queue.close()
+        self.join(timeout)
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            taken = self.queue.take(timeout=0.5)
+            if taken is None:
+                continue
+            record, job, cancel = taken
+            token = job_id_var.set(record.id)
+            try:
+                self._run_one(record.id, job, cancel)
+            finally:
+                job_id_var.reset(token)
+
+    def _run_one(self, job_id: str, job, cancel: threading.Event) -> None:
+        started = time.perf_counter()
+        log.info("job started")
+
+        def on_progress(p: Progress) -> None:
+            if cancel.is_set():
+                raise Cancelled
+            self.queue.update(job_id, p.step, p.total_steps, preview_bytes(p))
+
+        try:
+            result = self.stylizer.stylize(job.content, job.styles, job.params, on_progress)
+            data = encode_image(result.image, job.format)
+        except Cancelled:
+            self._finish(job_id, "cancelled", started)
+            return
+        except (ValueError, MemoryError) as exc:
+            # Bad combination of inputs found by the engine, or too big for this machine.
+            self._finish(job_id, "failed", started, error=_describe(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a job's failure must not kill the worker
+            log.exception("job crashed")
+            self._finish(job_id, "failed", started, error=_describe(exc))
+            return
+        seconds = time.perf_counter() - started
+        if job.params.method == "gatys" and result.steps:
+            work = work_in_megapixel_steps(job.params.schedule())
+            self.queue.recent_seconds_per_mpx_step = seconds / max(work, 1e-6)
+            self.metrics.steps_per_second.set(result.steps / max(seconds, 1e-6))
+        self.metrics.steps.inc(result.steps)
+        self.queue.complete(job_id, "succeeded", result=data)
+        self._observe("succeeded", seconds)
+
+    def _finish(self, job_id: str, status: str, started: float, error: str | None = None) -> None:
+        self.queue.complete(job_id, status, error=error)
+        self._observe(status, time.perf_counter() - started)
+
+    def _observe(self, status: str, seconds: float) -> None:
+        self.metrics.jobs.labels(status=status).inc()
+        self.metrics.duration.observe(seconds)
+        log.info("job finished", extra={"status": status, "seconds": round(seconds, 3)})
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
+        return "the image is too large for this machine's memory; try a smaller size"
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return "internal error while stylizing; the job was not completed"
