@@ -173,12 +173,12 @@ def build_params(form: JobForm, settings: Settings, n_styles: int) -> StyleParam
         )
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
-    if params.output_size > settings.max_size:
-        raise HTTPException(
-            422,
-            f"quality {form.quality} makes {params.output_size} px images; "
-            f"at most {settings.max_size} px allowed: set size",
-        )
+    # A quality preset beyond this service's limits is scaled down to them (explicit values
+    # over the limits were refused above).
+    if form.size is None and params.output_size > settings.max_size:
+        params = params.with_changes(size=settings.max_size)
+    if form.steps is None and params.total_steps > settings.max_steps:
+        params = params.with_changes(steps=settings.max_steps)
     return params
 
 

@@ -201,3 +201,18 @@ async def test_unexpected_errors_are_json_500_without_traceback(app, client, mon
     assert r.status_code == 500
     body = r.json()
     assert body["error_id"] and "secret" not in r.text and "Traceback" not in r.text
+
+
+async def test_quality_presets_are_scaled_to_the_service_limits(settings, fake):
+    settings.max_size = 128
+    settings.max_steps = 7
+    app = create_app(settings, stylizer=fake)
+    async with LifespanManager(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as c:
+            r = await c.post("/stylize", data={"quality": "best"}, files=job_files())
+            assert r.status_code == 200
+            assert fake.calls[-1].output_size == 128 and fake.calls[-1].total_steps == 7
+            r = await c.post("/stylize", data={"size": "256"}, files=job_files())
+            assert r.status_code == 422

@@ -1,0 +1,1 @@
+"""The Telegram bot: talks to the stylize service over HTTP only."""

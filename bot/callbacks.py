@@ -1,0 +1,26 @@
+"""Callback-data factories for inline buttons."""
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class StyleChoice(CallbackData, prefix="style"):
+    preset: str
+
+
+class SettingChoice(CallbackData, prefix="set"):
+    key: str  # strength | quality | colour
+    value: str
+
+
+class JobAction(CallbackData, prefix="job"):
+    action: str  # cancel
+    job_id: str
+
+
+class ResultAction(CallbackData, prefix="res"):
+    action: str  # again | stronger | weaker | full
+    token: str
+
+
+class FlowAction(CallbackData, prefix="flow"):
+    action: str  # cancel

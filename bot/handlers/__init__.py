@@ -1,0 +1,1 @@
+"""Routers, one per feature; bot.__main__ includes them in order."""
