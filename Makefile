@@ -18,8 +18,15 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
+# The bot runs beside the service only when a token is configured; it stops with the service.
 run: install
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m api
+	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
+		$(BIN)/python -m bot & bot_pid=$$!; \
+		trap 'kill $$bot_pid 2>/dev/null' EXIT INT TERM; \
+		HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m api; \
+	else \
+		HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m api; \
+	fi
 
 test: install
 	$(BIN)/python -m pytest -q
