@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EXTRAS ?= api,bot,dev
 
-.PHONY: run test worker compare lint format bench install
+.PHONY: run test worker lint format bench install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: install
 	else \
 		HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m api; \
 	fi
+
+# A queue worker for the Redis mode: reads REDIS_URL (and DEVICE), runs jobs one at a time.
+worker: install
+	$(BIN)/python -m api.redis_worker
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -77,6 +77,18 @@ class JobRecord:
         return self.status in TERMINAL
 
 
+def new_record(job: JobInput) -> JobRecord:
+    """The record of a job just accepted."""
+    steps = job.params.total_steps if job.params.method == "gatys" else 1
+    return JobRecord(
+        id=new_job_id(),
+        owner=job.owner,
+        method=job.params.method,
+        format=job.format,
+        total_steps=steps,
+    )
+
+
 def new_job_id() -> str:
     # 128 random bits: ids cannot be guessed or enumerated.
     return secrets.token_urlsafe(16)
@@ -137,13 +149,7 @@ class InProcessQueue:
 
     async def submit(self, job: JobInput) -> JobRecord:
         self._loop = asyncio.get_running_loop()
-        record = JobRecord(
-            id=new_job_id(),
-            owner=job.owner,
-            method=job.params.method,
-            format=job.format,
-            total_steps=job.params.total_steps if job.params.method == "gatys" else 1,
-        )
+        record = new_record(job)
         with self._lock:
             if len(self._waiting) >= self.max_waiting:
                 raise QueueFull(retry_after=self._retry_after())

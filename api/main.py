@@ -42,6 +42,10 @@ def _lifespan(stylizer: Stylizer | None) -> Callable:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = app.state
         settings: Settings = state.settings
+        if settings.redis_url:
+            async with _enqueue_only(app, settings):
+                yield
+            return
         started = time.perf_counter()
         engine = stylizer or await asyncio.to_thread(_load_engine, settings)
         state.device = str(getattr(engine, "device", "unknown"))
@@ -70,6 +74,29 @@ def _lifespan(stylizer: Stylizer | None) -> Callable:
     return lifespan
 
 
+@asynccontextmanager
+async def _enqueue_only(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """Redis mode: jobs run in `make worker` processes; this process enqueues and reports."""
+    from api.redis_queue import RedisJobQueue
+
+    queue = RedisJobQueue(
+        settings.redis_url,  # type: ignore[arg-type]
+        settings.queue_size,
+        settings.result_ttl_s,
+        heartbeat_s=settings.job_heartbeat_s,
+    )
+    await queue.connect()
+    app.state.queue = queue
+    app.state.device = "workers"
+    app.state.warm_up_seconds = None
+    app.state.ready = True
+    try:
+        yield
+    finally:
+        app.state.ready = False
+        await queue.close()
+
+
 def create_app(settings: Settings | None = None, stylizer: Stylizer | None = None) -> FastAPI:
     """Build the service; `stylizer` replaces the real engine (tests inject fakes)."""
     settings = settings or Settings()
@@ -86,7 +113,6 @@ def create_app(settings: Settings | None = None, stylizer: Stylizer | None = Non
     app.state.queue = InProcessQueue(
         settings.queue_size, settings.result_ttl_s, settings.max_finished_jobs
     )
-    app.state.metrics.track_depth(app.state.queue.waiting)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.methods_for = lambda _preset: ["gatys"]
     install_error_handlers(app)

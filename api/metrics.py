@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
@@ -39,6 +37,3 @@ class Metrics:
             "Steps per second of the last finished job",
             registry=self.registry,
         )
-
-    def track_depth(self, depth: Callable[[], float]) -> None:
-        self.queue_depth.set_function(depth)

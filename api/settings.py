@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     """PREVIEW_EVERY: steps between intermediate preview images (0 = no previews)."""
     warm_up: bool = True
     """WARM_UP: run one tiny job at start-up so the first real job pays no one-off costs."""
+    redis_url: str | None = None
+    """REDIS_URL: when set, jobs go to Redis (SAQ) and `make worker` processes run them; this
+    process only enqueues and answers. Unset: one in-process queue and worker, no broker."""
+    job_heartbeat_s: int = Field(30, ge=1)
+    """JOB_HEARTBEAT_S: Redis mode: a running job whose worker is silent this long is retried
+    on another worker (at most twice), then marked failed."""
     log_level: str = "INFO"
     """LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
 

@@ -42,5 +42,7 @@ async def readyz(request: Request) -> HealthPublic | JSONResponse:
 )
 async def metrics(request: Request, _client: ClientDep) -> Response:
     """Prometheus metrics: queue depth, jobs by status, job durations, engine steps/s."""
-    data = generate_latest(request.app.state.metrics.registry)
+    state = request.app.state
+    state.metrics.queue_depth.set(await state.queue.depth())
+    data = generate_latest(state.metrics.registry)
     return Response(data, media_type=CONTENT_TYPE_LATEST)

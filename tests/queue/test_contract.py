@@ -1,0 +1,133 @@
+"""The same promises from both queues: in-process (no broker) and Redis with SAQ workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from api.main import create_app
+from api.redis_worker import build_worker
+from api.settings import Settings
+from tests.api.conftest import FakeStylizer, job_files, wait_status
+
+
+@contextlib.asynccontextmanager
+async def service(mode: str, fake: FakeStylizer, redis_url: str | None, **overrides):
+    settings = Settings(
+        warm_up=False,
+        queue_size=3,
+        sync_timeout_s=10,
+        preview_every=1,
+        redis_url=redis_url if mode == "redis" else None,
+        **overrides,
+    )
+    app = create_app(settings, stylizer=fake if mode == "memory" else None)
+    worker_task = None
+    if mode == "redis":
+        worker, _ = build_worker(settings, engine=fake, sweep_s=1)
+        worker_task = asyncio.create_task(worker.start())
+    try:
+        async with LifespanManager(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=30) as c:
+                yield c
+    finally:
+        if worker_task is not None:
+            await worker.stop()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker_task
+
+
+@pytest.fixture(params=["memory", "redis"])
+def mode(request):
+    return request.param
+
+
+@pytest.fixture
+def url(mode, request):
+    return request.getfixturevalue("redis_url") if mode == "redis" else None
+
+
+async def submit(c, **data):
+    r = await c.post("/jobs", files=job_files(), data={"size": "64", **data})
+    assert r.status_code == 202, r.text
+    return r.json()
+
+
+async def test_job_runs_with_progress_preview_and_result(mode, url):
+    fake = FakeStylizer(steps=5)
+    async with service(mode, fake, url) as c:
+        job = await submit(c)
+        events = []
+        async with c.stream("GET", f"/jobs/{job['id']}/events") as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("data:"):
+                    events.append(json.loads(line[5:]))
+        assert events[-1]["status"] == "succeeded" and events[-1]["progress"] == 1.0
+        result = await c.get(f"/jobs/{job['id']}/result")
+        assert result.status_code == 200 and result.headers["content-type"] == "image/png"
+        assert (await c.get(f"/jobs/{job['id']}/preview")).status_code == 200
+
+
+async def test_cancel_running_and_queued_jobs(mode, url):
+    fake = FakeStylizer(steps=50)
+    fake.gate = threading.Event()
+    async with service(mode, fake, url) as c:
+        first = await submit(c)
+        second = await submit(c)
+        await wait_status(c, first["id"], {"running"})
+        assert (await c.get(f"/jobs/{second['id']}")).json()["queue_position"] == 1
+        await c.delete(f"/jobs/{second['id']}")
+        assert (await wait_status(c, second["id"], {"cancelled"}))["status"] == "cancelled"
+        await c.delete(f"/jobs/{first['id']}")
+        fake.gate.set()
+        assert (await wait_status(c, first["id"], {"cancelled"}))["status"] == "cancelled"
+        third = await submit(c)  # the worker goes on after a cancel
+        assert (await wait_status(c, third["id"], {"succeeded"}))["status"] == "succeeded"
+
+
+async def test_queue_full_is_503(mode, url):
+    fake = FakeStylizer(steps=3)
+    fake.gate = threading.Event()
+    async with service(mode, fake, url) as c:
+        jobs = [await submit(c)]
+        await wait_status(c, jobs[0]["id"], {"running"})
+        jobs += [await submit(c) for _ in range(3)]
+        r = await c.post("/jobs", files=job_files(), data={"size": "64"})
+        assert r.status_code == 503 and int(r.headers["retry-after"]) >= 1
+        fake.gate.set()
+        for job in jobs:
+            assert (await wait_status(c, job["id"], {"succeeded"}, timeout=30))[
+                "status"
+            ] == "succeeded"
+
+
+async def test_failures_are_reported_not_lost(mode, url):
+    fake = FakeStylizer()
+    fake.fail_with = ValueError("style image is 3x3 px; at least 32 px needed")
+    async with service(mode, fake, url) as c:
+        job = await submit(c)
+        failed = await wait_status(c, job["id"], {"failed"})
+        assert "at least 32 px" in failed["error"]
+
+
+async def test_results_expire(mode, url):
+    fake = FakeStylizer()
+    async with service(mode, fake, url, result_ttl_s=1) as c:
+        job = await submit(c)
+        await wait_status(c, job["id"], {"succeeded"})
+        assert (await c.get(f"/jobs/{job['id']}/result")).status_code == 200
+        for _ in range(100):  # bounded: the TTL is 1 s, sweeps run every 0.25 s
+            await asyncio.sleep(0.1)
+            if mode == "memory":
+                c._transport.app.state.queue.sweep()  # type: ignore[attr-defined]
+            status = (await c.get(f"/jobs/{job['id']}/result")).status_code
+            if status in (404, 410):
+                break
+        assert status in (404, 410)
