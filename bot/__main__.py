@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 
+from aiogram.utils.token import TokenValidationError
 from pydantic import ValidationError
 
 from bot.app import BotApp, build
@@ -49,10 +50,15 @@ def main() -> None:
     )
     try:
         settings = BotSettings()
-    except ValidationError:
-        sys.stderr.write("bot: TELEGRAM_BOT_TOKEN is not set (see README: Telegram bot)\n")
+    except ValidationError as exc:
+        fields = ", ".join(str(e["loc"][0]).upper() for e in exc.errors())
+        sys.stderr.write(f"bot: invalid or missing settings: {fields} (see README: Telegram bot)\n")
         sys.exit(2)
-    app = build(settings)
+    try:
+        app = build(settings)
+    except TokenValidationError:
+        sys.stderr.write("bot: TELEGRAM_BOT_TOKEN is empty or not a bot token\n")
+        sys.exit(2)
     if settings.bot_webhook_url:
         asyncio.run(run_webhook(app, settings))
     else:
