@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.utils.token import TokenValidationError
 from pydantic import ValidationError
 
@@ -15,9 +16,23 @@ from bot.settings import BotSettings
 log = logging.getLogger("bot")
 
 
+async def wait_for_telegram(app: BotApp, max_delay_s: float = 60.0) -> None:
+    """Start even when Telegram (or the local Bot API server) is not reachable yet."""
+    delay = 1.0
+    while True:
+        try:
+            await app.bot.delete_webhook(drop_pending_updates=False)
+            return
+        except TelegramNetworkError as exc:
+            # The message names the host only; the token is in the path, never logged.
+            log.warning("Telegram unreachable (%s); retrying in %.0f s", exc.message, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay_s)
+
+
 async def run_polling(app: BotApp) -> None:
     try:
-        await app.bot.delete_webhook(drop_pending_updates=False)
+        await wait_for_telegram(app)
         await app.dispatcher.start_polling(app.bot, handle_signals=True)
     finally:
         await app.close()
