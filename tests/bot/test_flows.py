@@ -171,3 +171,17 @@ async def test_secrets_never_logged(bot, telegram, caplog):
     await telegram.wait_for(lambda c: c.method == "sendDocument", timeout=20)
     logged = caplog.text + " ".join(str(r.args) for r in caplog.records)
     assert TOKEN not in logged and TOKEN.split(":")[1] not in logged and API_KEY not in logged
+
+
+async def test_fast_preview_then_full_quality(bot, telegram, engine):
+    telegram.photo(jpeg())
+    await telegram.wait_text("Now pick a painting")
+    telegram.press(StyleChoice(preset="starry_night").pack())  # the service has a fast model
+    preview = await telegram.wait_text("quick preview", timeout=20)
+    await telegram.wait_for(lambda c: c.method == "sendDocument", timeout=20)
+    assert engine.calls[-1].method == "feedforward"
+    full = next(d for d in keyboard_data(preview) if d.startswith("res:full"))
+    mark = telegram.mark()
+    telegram.press(full)
+    await telegram.wait_for(lambda c: c.method == "sendDocument", after=mark, timeout=20)
+    assert engine.calls[-1].method == "gatys" and engine.calls[-1].preset == "starry_night"
