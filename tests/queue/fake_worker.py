@@ -32,7 +32,8 @@ def main() -> None:
     engine = SlowFake(int(os.environ.get("STEPS", "10")), float(os.environ.get("STEP_S", "0.1")))
     settings = Settings(redis_url=url, warm_up=False, preview_every=0)
     worker, _ = build_worker(settings, engine=engine, sweep_s=1, worker_id=worker_id)
-    print("ready", flush=True)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
     asyncio.run(worker.start())
 
 
