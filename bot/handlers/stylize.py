@@ -47,20 +47,34 @@ async def album(
         if problems or len(files) < 2:
             await message.answer(t(problems[0] if problems else "waiting-style"))
             return
-        await state.clear()
-        prefs = await preferences.load(fsm_storage, bot.id, message.from_user.id)
-        await runner.start(
-            Request(
-                message.chat.id,
-                message.from_user.id,
-                files[0][0],
-                style_file_id=files[1][0],
-                prefs=prefs,
-            ),
-            t,
+        await start_with_style(
+            message, files[0][0], files[1][0], state, t, runner, bot, fsm_storage
         )
 
     albums.add(message, complete)
+
+
+async def start_with_style(
+    message: Message,
+    content_file_id: str,
+    style_file_id: str,
+    state: FSMContext,
+    t: Translator,
+    runner: JobRunner,
+    bot: Bot,
+    fsm_storage: BaseStorage,
+) -> None:
+    """Both images are in: leave the conversation state and start the job."""
+    await state.clear()
+    prefs = await preferences.load(fsm_storage, bot.id, message.from_user.id)
+    request = Request(
+        message.chat.id,
+        message.from_user.id,
+        content_file_id,
+        style_file_id=style_file_id,
+        prefs=prefs,
+    )
+    await runner.start(request, t)
 
 
 async def image(
@@ -79,17 +93,8 @@ async def image(
         return
     data = await state.get_data()
     if await state.get_state() == Flow.waiting_style and data.get("content"):
-        await state.clear()
-        prefs = await preferences.load(fsm_storage, bot.id, message.from_user.id)
-        await runner.start(
-            Request(
-                message.chat.id,
-                message.from_user.id,
-                data["content"],
-                style_file_id=file_id,
-                prefs=prefs,
-            ),
-            t,
+        await start_with_style(
+            message, data["content"], file_id, state, t, runner, bot, fsm_storage
         )
         return
     await state.set_state(Flow.waiting_style)
