@@ -1,4 +1,4 @@
-"""Callback-data factories for inline buttons."""
+"""Callback-data factories for inline buttons (packed data must stay under 64 bytes)."""
 
 from aiogram.filters.callback_data import CallbackData
 
@@ -19,7 +19,7 @@ class JobAction(CallbackData, prefix="job"):
 
 class ResultAction(CallbackData, prefix="res"):
     action: str  # again | stronger | weaker | full
-    token: str
+    token: str  # a bot.kept token: the images stay in memory, not in the button
 
 
 class FlowAction(CallbackData, prefix="flow"):

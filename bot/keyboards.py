@@ -1,4 +1,4 @@
-"""Inline keyboards; labels come from the translator."""
+"""Inline keyboards; every label comes from the translator."""
 
 from __future__ import annotations
 
@@ -12,17 +12,24 @@ from bot.preferences import COLOURS, QUALITIES, STRENGTHS, Preferences
 
 
 def styles_keyboard(styles: list[Style], t: Translator) -> InlineKeyboardMarkup:
+    """One button per preset painting, and Cancel."""
     kb = InlineKeyboardBuilder()
     for style in styles:
-        kb.button(
-            text=f"{style.title} ({style.artist})", callback_data=StyleChoice(preset=style.id)
-        )
+        label = f"{style.title} ({style.artist})" if style.artist else style.title
+        kb.button(text=label, callback_data=StyleChoice(preset=style.id))
     kb.button(text=t("button-cancel"), callback_data=FlowAction(action="cancel"))
     kb.adjust(1)
     return kb.as_markup()
 
 
+def flow_cancel_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t("button-cancel"), callback_data=FlowAction(action="cancel"))
+    return kb.as_markup()
+
+
 def settings_keyboard(prefs: Preferences, t: Translator) -> InlineKeyboardMarkup:
+    """Three rows (strength, quality, colours); the current choice is marked."""
     kb = InlineKeyboardBuilder()
     rows = (
         ("strength", STRENGTHS, prefs.strength),
@@ -33,7 +40,7 @@ def settings_keyboard(prefs: Preferences, t: Translator) -> InlineKeyboardMarkup
         for value in values:
             label = t(f"{key}-{value}")
             kb.button(
-                text=f"• {label}" if value == current else label,
+                text=f"✓ {label}" if value == current else label,
                 callback_data=SettingChoice(key=key, value=value),
             )
     kb.adjust(len(STRENGTHS), len(QUALITIES), len(COLOURS))
@@ -47,11 +54,12 @@ def cancel_job_keyboard(job_id: str, t: Translator) -> InlineKeyboardMarkup:
 
 
 def result_keyboard(token: str, t: Translator, full: bool = False) -> InlineKeyboardMarkup:
+    """Under a result: (Full quality,) Again with another style, Stronger, Weaker."""
     kb = InlineKeyboardBuilder()
     if full:
         kb.button(text=t("button-full"), callback_data=ResultAction(action="full", token=token))
     kb.button(text=t("button-again"), callback_data=ResultAction(action="again", token=token))
     kb.button(text=t("button-stronger"), callback_data=ResultAction(action="stronger", token=token))
     kb.button(text=t("button-weaker"), callback_data=ResultAction(action="weaker", token=token))
-    kb.adjust(1, 2) if not full else kb.adjust(1, 1, 2)
+    kb.adjust(*((1, 1, 2) if full else (1, 2)))
     return kb.as_markup()

@@ -1,65 +1,115 @@
-"""Which Telegram messages carry an image we can use, and albums gathered into one update."""
+"""Which messages carry an image we can use, and albums gathered into one list."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import io
+import logging
+from dataclasses import dataclass, field
 
+import aiohttp
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Message
 
-IMAGE_TYPES = {
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "image/heic",
-    "image/heif",
-    "image/bmp",
-    "image/tiff",
-}
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff")
+log = logging.getLogger("bot.media")
+
+SUPPORTED_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"}
+SUPPORTED_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
 
-def image_file(message: Message, max_bytes: int) -> tuple[str | None, str | None]:
-    """(file_id, None) for a usable image; (None, message key) saying why not otherwise."""
+@dataclass(frozen=True)
+class ImageRef:
+    """A usable image: Telegram keeps the bytes, we keep its file id."""
+
+    file_id: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a message cannot be used: a locale key and its arguments."""
+
+    key: str
+    args: dict[str, int] = field(default_factory=dict)
+
+
+def image_in(message: Message, max_bytes: int) -> ImageRef | Refusal:
+    """The image a message carries: a compressed photo or an image sent as a file."""
     if message.photo:
         photo = message.photo[-1]  # the largest size Telegram made
         if photo.file_size and photo.file_size > max_bytes:
-            return None, "file-too-large"
-        return photo.file_id, None
+            return too_large(max_bytes)
+        return ImageRef(photo.file_id)
     doc = message.document
     if doc is None:
-        return None, "not-an-image"
+        return Refusal("not-an-image")
+    mime = (doc.mime_type or "").lower()
     name = (doc.file_name or "").lower()
-    if (doc.mime_type or "") not in IMAGE_TYPES and not name.endswith(IMAGE_SUFFIXES):
-        return None, "not-an-image"
+    if mime not in SUPPORTED_TYPES and not name.endswith(SUPPORTED_SUFFIXES):
+        # An image in a format we do not take (GIF, SVG...) deserves a different answer.
+        return Refusal("unsupported-image" if mime.startswith("image/") else "not-an-image")
     if doc.file_size and doc.file_size > max_bytes:
-        return None, "file-too-large"
-    return doc.file_id, None
+        return too_large(max_bytes)
+    return ImageRef(doc.file_id)
+
+
+def too_large(max_bytes: int) -> Refusal:
+    return Refusal("file-too-large", {"mb": max_bytes // (1024 * 1024)})
+
+
+class InputRefused(Exception):
+    """A user's image could not be fetched from Telegram; `refusal` says what to tell them."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.key)
+        self.refusal = refusal
+
+
+async def download(bot: Bot, file_id: str, max_bytes: int) -> bytes:
+    """The image's bytes, held in memory for the job only."""
+    try:
+        buffer = await bot.download(file_id, destination=io.BytesIO())
+    except TelegramBadRequest as exc:
+        if "too big" in exc.message.lower():  # the Bot API's getFile limit (20 MB)
+            raise InputRefused(too_large(max_bytes)) from None
+        raise
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        # aiohttp's error text holds the file URL, which holds the bot token: drop it.
+        log.warning("download from Telegram failed: %s", type(exc).__name__)
+        raise InputRefused(Refusal("download-failed")) from None
+    data = buffer.getvalue() if isinstance(buffer, io.BytesIO) else b""
+    if len(data) > max_bytes:
+        raise InputRefused(too_large(max_bytes))
+    return data
 
 
 class AlbumCollector:
-    """Gathers the messages of one media group, then hands them over together."""
+    """Telegram delivers an album as separate messages sharing a media_group_id, with no
+    end marker. The first message's handler waits until the group has been quiet for
+    `quiet_s` and gets all of them; the handlers of the others get None and do nothing.
+    Waiting inside the handler (not in a task of our own) keeps errors in the error router.
+    """
 
-    def __init__(self, wait_s: float = 1.0) -> None:
-        self.wait_s = wait_s
-        self._groups: dict[str, list[Message]] = {}
-        self.tasks: set[asyncio.Task] = set()
+    def __init__(self, quiet_s: float = 1.0) -> None:
+        self.quiet_s = quiet_s
+        self._groups: dict[str, tuple[list[Message], asyncio.Event]] = {}
 
-    def add(
-        self, message: Message, on_complete: Callable[[list[Message]], Awaitable[None]]
-    ) -> None:
-        group = message.media_group_id
-        assert group is not None
-        first = group not in self._groups
-        self._groups.setdefault(group, []).append(message)
-        if first:
-            task = asyncio.create_task(self._flush(group, on_complete))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
-
-    async def _flush(
-        self, group: str, on_complete: Callable[[list[Message]], Awaitable[None]]
-    ) -> None:
-        await asyncio.sleep(self.wait_s)
-        messages = sorted(self._groups.pop(group, []), key=lambda m: m.message_id)
-        await on_complete(messages)
+    async def collect(self, message: Message) -> list[Message] | None:
+        group = message.media_group_id or ""
+        if group in self._groups:
+            messages, arrived = self._groups[group]
+            messages.append(message)
+            arrived.set()
+            return None
+        messages, arrived = [message], asyncio.Event()
+        self._groups[group] = (messages, arrived)
+        try:
+            while True:
+                arrived.clear()
+                try:
+                    await asyncio.wait_for(arrived.wait(), self.quiet_s)
+                except TimeoutError:
+                    break  # quiet long enough: the album is complete
+        finally:
+            del self._groups[group]
+        return sorted(messages, key=lambda m: m.message_id)

@@ -11,6 +11,7 @@ from bot.api_client import JobOptions
 STRENGTHS = {"light": 0.4, "medium": 1.0, "strong": 2.5}
 QUALITIES = ("fast", "balanced", "best")
 COLOURS = {"style": "none", "keep": "luminance"}
+MIN_STRENGTH, MAX_STRENGTH = 0.05, 10.0
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class Preferences:
         return replace(self, **{key: value})
 
     def options(self, method: str = "gatys", strength_factor: float = 1.0) -> JobOptions:
-        strength = min(10.0, max(0.05, STRENGTHS[self.strength] * strength_factor))
+        # Stronger/Weaker multiply; the contract allows 0..10, and 0 would mean no style at all.
+        strength = min(MAX_STRENGTH, max(MIN_STRENGTH, STRENGTHS[self.strength] * strength_factor))
         return JobOptions(
             strength=strength,
             quality=self.quality,

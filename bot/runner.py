@@ -1,26 +1,27 @@
-"""Running a stylization for a user: submit, show progress in one edited message, send results."""
+"""A user's stylization: limits, submit, progress in one edited message, results, buttons."""
 
 from __future__ import annotations
 
 import asyncio
-import io
+import contextlib
 import logging
-import secrets
-import time
 from dataclasses import dataclass, replace
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramEntityTooLarge
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.api_client import Job, ServiceError, StylizeClient
 from bot.i18n import Translator
+from bot.kept import Kept
 from bot.keyboards import cancel_job_keyboard, result_keyboard
 from bot.limits import UserLimits
+from bot.media import InputRefused, download
 from bot.preferences import Preferences
+from bot.progress import StatusMessage, progress_text
 
 log = logging.getLogger("bot.runner")
-FAST_METHODS = ("feedforward", "transformer", "gan")
 
 
 @dataclass(frozen=True)
@@ -43,168 +44,167 @@ class JobRunner:
         bot: Bot,
         client: StylizeClient,
         limits: UserLimits,
+        results: Kept[Request],
         *,
         edit_interval_s: float = 2.0,
-        keep_s: float = 3600.0,
+        max_file_bytes: int = 20 * 1024 * 1024,
     ) -> None:
-        self.bot = bot
-        self.client = client
-        self.limits = limits
+        self.bot, self.client, self.limits, self.results = bot, client, limits, results
         self.edit_interval_s = edit_interval_s
-        self.keep_s = keep_s
-        self.tasks: set[asyncio.Task] = set()
-        self._kept: dict[str, tuple[Request, float]] = {}
-        self._fast_methods: dict[str, str] = {}
+        self.max_file_bytes = max_file_bytes
+        self.tasks: set[asyncio.Task[None]] = set()  # every watcher and painter, for shutdown
+        self._owners: dict[str, int] = {}  # running job id -> user id
 
-    async def fast_method_for(self, preset: str | None) -> str | None:
-        if preset is None:
-            return None
-        if not self._fast_methods:
-            try:
-                for style in await self.client.styles():
-                    fast = [m for m in FAST_METHODS if m in style.methods]
-                    self._fast_methods[style.id] = fast[0] if fast else ""
-            except ServiceError:
-                return None
-        return self._fast_methods.get(preset) or None
+    def refusal(self, user_id: int, t: Translator, *, busy_too: bool = True) -> str | None:
+        """Why this user may not start a job now, as a message; None if they may."""
+        if busy_too and self.limits.busy(user_id):
+            return t("busy")
+        wait = self.limits.minutes_until_allowed(user_id)
+        return t("hourly-limit", limit=self.limits.per_hour, minutes=wait) if wait else None
 
     async def start(self, request: Request, t: Translator) -> None:
-        """Check the user's limits, submit the job and follow it in the background."""
-        if self.limits.busy(request.user_id):
-            await self.bot.send_message(request.chat_id, t("busy"))
+        """Submit the job, then follow it in a background task (kept in `tasks`)."""
+        if text := self.refusal(request.user_id, t):
+            await self.bot.send_message(request.chat_id, text)
             return
-        wait = self.limits.minutes_until_allowed(request.user_id)
-        if wait:
-            await self.bot.send_message(
-                request.chat_id, t("hourly-limit", limit=self.limits.per_hour, minutes=wait)
-            )
-            return
-        self.limits.begin(request.user_id)
+        self.limits.begin(request.user_id)  # no await since the check: no race
+        job = None
         try:
-            content = await self._download(request.content_file_id)
-            style = await self._download(request.style_file_id) if request.style_file_id else None
-            options = request.prefs.options(request.method, request.strength_factor)
-            job = await self.client.create_job(content, style, request.preset, options)
-        except ServiceError as exc:
-            self.limits.end(request.user_id)
-            await self.bot.send_message(request.chat_id, service_message(exc, t))
-            return
-        except BaseException:
-            self.limits.end(request.user_id)
-            raise
-        status = await self.bot.send_message(
-            request.chat_id, progress_text(job, t), reply_markup=cancel_job_keyboard(job.id, t)
-        )
-        task = asyncio.create_task(self._watch(request, job, status.message_id, t))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+            first = t("uploading")
+            sent = await self.bot.send_message(request.chat_id, first)
+            status = self._status(request.chat_id, sent.message_id, first)
+            try:
+                job = await self._submit(request)
+            except ServiceError as exc:
+                await status.finish(service_message(exc, t))
+            except InputRefused as exc:
+                await status.finish(t(exc.refusal.key, **exc.refusal.args))
+        finally:
+            if job is None:
+                self.limits.end(request.user_id, refund=True)
+        if job is not None:
+            self._owners[job.id] = request.user_id
+            task = asyncio.create_task(self._watch(request, job, status, t))
+            self.tasks.add(task)
+            task.add_done_callback(self._finished)
 
-    async def cancel(self, job_id: str) -> None:
+    def job_of(self, user_id: int) -> str | None:
+        return next((job for job, owner in self._owners.items() if owner == user_id), None)
+
+    async def cancel(self, user_id: int, job_id: str | None = None) -> bool:
+        """Cancel the user's running job in the service; False if they have none such."""
+        job_id = job_id or self.job_of(user_id)
+        if job_id is None or self._owners.get(job_id) != user_id:
+            return False
         await self.client.cancel(job_id)
-
-    def keep(self, request: Request) -> str:
-        now = time.monotonic()
-        for token in [k for k, (_, expiry) in self._kept.items() if expiry < now]:
-            del self._kept[token]
-        token = secrets.token_urlsafe(8)
-        self._kept[token] = (request, now + self.keep_s)
-        return token
-
-    def kept(self, token: str) -> Request | None:
-        entry = self._kept.get(token)
-        if entry is None or entry[1] < time.monotonic():
-            return None
-        return entry[0]
+        return True  # the watcher sees "cancelled" and says so
 
     async def shutdown(self) -> None:
-        for task in self.tasks:
+        tasks = list(self.tasks)
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- the background part -------------------------------------------------------------
 
-    async def _watch(self, request: Request, job: Job, message_id: int, t: Translator) -> None:
+    def _status(self, chat_id: int, message_id: int, text: str) -> StatusMessage:
+        return StatusMessage(
+            self.bot, chat_id, message_id, text, interval_s=self.edit_interval_s, tasks=self.tasks
+        )
+
+    async def _submit(self, request: Request) -> Job:
+        limit = self.max_file_bytes
+        content = await download(self.bot, request.content_file_id, limit)
+        style = (
+            await download(self.bot, request.style_file_id, limit)
+            if request.style_file_id
+            else None
+        )
+        options = request.prefs.options(request.method, request.strength_factor)
+        return await self.client.create_job(content, style, request.preset, options)
+
+    async def _watch(
+        self, request: Request, job: Job, status: StatusMessage, t: Translator
+    ) -> None:
+        cancel = cancel_job_keyboard(job.id, t)
         try:
-            final = await self._follow(request.chat_id, message_id, job, t)
-            await self._report(request, final, message_id, t)
+            async with status:
+                status.show(progress_text(job, t), cancel)
+                async with contextlib.aclosing(self.client.follow(job.id)) as updates:
+                    async for job in updates:  # the last one seen is the final state
+                        status.show(progress_text(job, t), cancel)
+            await self._report(request, job, status, t)
         except ServiceError as exc:
-            await self._edit(request.chat_id, message_id, service_message(exc, t))
+            await status.finish(service_message(exc, t))
         finally:
-            self.limits.end(request.user_id)
+            self._release(request.user_id, job.id)
 
-    async def _follow(self, chat_id: int, message_id: int, job: Job, t: Translator) -> Job:
-        last_text, last_edit = progress_text(job, t), 0.0
-        async for update in self.client.follow(job.id):
-            job = update
-            text = progress_text(job, t)
-            due = time.monotonic() - last_edit >= self.edit_interval_s
-            if not job.done and text != last_text and due:
-                # Telegram allows about one edit per second per chat: edit only on change, spaced.
-                await self._edit(chat_id, message_id, text, cancel_job_keyboard(job.id, t))
-                last_text, last_edit = text, time.monotonic()
-        return job
+    def _release(self, user_id: int, job_id: str) -> None:
+        self._owners.pop(job_id, None)
+        self.limits.end(user_id)
 
-    async def _report(self, request: Request, job: Job, message_id: int, t: Translator) -> None:
-        chat = request.chat_id
+    async def _report(
+        self, request: Request, job: Job, status: StatusMessage, t: Translator
+    ) -> None:
         if job.status == "cancelled":
-            await self._edit(chat, message_id, t("job-cancelled"))
+            await status.finish(t("job-cancelled"))
             return
         if job.status != "succeeded":
-            await self._edit(chat, message_id, t("failed", reason=job.error or "?"))
+            await status.finish(t("failed", reason=job.error or "?"))
             return
         image = await self.client.result(job.id)
-        await self._edit(chat, message_id, t("done"))
-        token = self.keep(request)
+        self._release(request.user_id, job.id)  # free for Stronger/Weaker as the result lands
+        await self.bot.send_chat_action(request.chat_id, ChatAction.UPLOAD_PHOTO)
         preview = request.method != "gatys"
-        caption = t("preview-ready") if preview else None
-        await self.bot.send_photo(
-            chat,
-            BufferedInputFile(image, "result.png"),
-            caption=caption,
-            reply_markup=result_keyboard(token, t, full=preview),
-        )
+        buttons = result_keyboard(self.results.put(request), t, full=preview)
+        caption = t("preview-ready" if preview else "result-ready")
+        photo_sent = await self._send_photo(request.chat_id, image, caption, buttons)
         await self.bot.send_document(
-            chat, BufferedInputFile(image, "stylized.png"), caption=t("result-file")
+            request.chat_id,
+            BufferedInputFile(image, "stylized.png"),
+            caption=t("result-file"),
+            reply_markup=None if photo_sent else buttons,  # the buttons go somewhere
         )
+        await status.finish(t("done"))
 
-    async def _edit(self, chat_id: int, message_id: int, text: str, markup=None) -> None:
+    async def _send_photo(
+        self, chat_id: int, image: bytes, caption: str, buttons: InlineKeyboardMarkup
+    ) -> bool:
         try:
-            await self.bot.edit_message_text(
-                text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+            await self.bot.send_photo(
+                chat_id,
+                BufferedInputFile(image, "stylized.png"),
+                caption=caption,
+                reply_markup=buttons,
             )
-        except TelegramBadRequest as exc:  # "message is not modified" and the like
-            log.debug("edit skipped: %s", exc.message)
+        except (TelegramBadRequest, TelegramEntityTooLarge) as exc:
+            # Photos are capped (10 MB, 10000 px in total); the document still goes out.
+            log.info("result not sendable as a photo: %s", exc.message)
+            return False
+        return True
 
-    async def _download(self, file_id: str) -> bytes:
-        buf = io.BytesIO()
-        await self.bot.download(file_id, destination=buf)
-        return buf.getvalue()
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            if isinstance(exc, TelegramAPIError):  # the user blocked the bot, or the like
+                log.warning("could not reach a user: %s", exc.message)
+            else:
+                log.error("job watcher failed", exc_info=exc)
 
 
 def again(request: Request, action: str) -> Request:
-    """The request behind a result button: same inputs, stronger, weaker or full quality."""
+    """The request behind a result button: the same images, stronger, weaker or full quality."""
     factor = {"stronger": 2.0, "weaker": 0.5}.get(action, 1.0)
-    return replace(
-        request,
-        strength_factor=request.strength_factor * factor,
-        method="gatys" if action in ("full", "stronger", "weaker") else request.method,
-    )
-
-
-def progress_text(job: Job, t: Translator) -> str:
-    if job.status == "queued":
-        return t("queued", position=job.queue_position or 0)
-    text = t("running", percent=round(job.progress * 100))
-    if job.eta_seconds is not None and job.status == "running":
-        text += " · " + t("eta", seconds=max(1, round(job.eta_seconds)))
-    return text
+    # Feed-forward nets have one fixed strength, so any change means the full method.
+    return replace(request, strength_factor=request.strength_factor * factor, method="gatys")
 
 
 def service_message(exc: ServiceError, t: Translator) -> str:
-    if exc.status is None or exc.status >= 500 and exc.status != 503:
-        return t("service-down")
-    if exc.status in (503, 429):
+    """What a user is told about a service failure."""
+    if exc.status == 503 or exc.status == 429:
         return t("service-busy")
-    if exc.status in (413, 415, 422):
-        return t("service-refused", reason=str(exc))
+    if exc.unavailable:
+        return t("service-down")
+    if exc.status in (400, 413, 415, 422):
+        return t("service-refused", reason=exc.detail)
     return t("error-generic")

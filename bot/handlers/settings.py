@@ -24,7 +24,7 @@ def settings_text(prefs: Preferences, t: Translator) -> str:
 
 
 async def show(message: Message, t: Translator, bot: Bot, fsm_storage: BaseStorage) -> None:
-    prefs = await preferences.load(fsm_storage, bot.id, message.from_user.id)
+    prefs = await preferences.load(fsm_storage, bot.id, message.from_user.id)  # type: ignore[union-attr]
     await message.answer(settings_text(prefs, t), reply_markup=settings_keyboard(prefs, t))
 
 
@@ -35,10 +35,12 @@ async def choose(
     bot: Bot,
     fsm_storage: BaseStorage,
 ) -> None:
-    prefs = await preferences.load(fsm_storage, bot.id, query.from_user.id)
-    prefs = prefs.with_choice(callback_data.key, callback_data.value)
-    await preferences.save(fsm_storage, bot.id, query.from_user.id, prefs)
+    before = await preferences.load(fsm_storage, bot.id, query.from_user.id)
+    prefs = before.with_choice(callback_data.key, callback_data.value)
     await query.answer()
+    if prefs == before:  # Telegram refuses an edit that changes nothing
+        return
+    await preferences.save(fsm_storage, bot.id, query.from_user.id, prefs)
     if query.message is not None:
         await bot.edit_message_text(
             text=settings_text(prefs, t),

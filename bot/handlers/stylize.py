@@ -1,4 +1,4 @@
-"""Photo in, style chosen (a preset, an image, or an album), job started; the result buttons."""
+"""Images in: a photo, then a preset or a style image (either order), or both as an album."""
 
 from __future__ import annotations
 
@@ -9,26 +9,74 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message
 
 from bot import preferences
-from bot.api_client import StylizeClient
-from bot.callbacks import FlowAction, JobAction, ResultAction, StyleChoice
+from bot.callbacks import FlowAction, StyleChoice
+from bot.catalog import Catalog
 from bot.i18n import Translator
-from bot.keyboards import styles_keyboard
-from bot.media import AlbumCollector, image_file
-from bot.runner import JobRunner, Request, again
+from bot.kept import Kept
+from bot.keyboards import flow_cancel_keyboard, styles_keyboard
+from bot.media import AlbumCollector, ImageRef, image_in
+from bot.runner import JobRunner, Request
 from bot.states import Flow
 
-
-async def cancel(message: Message, state: FSMContext, t: Translator) -> None:
-    had_state = await state.get_state() is not None
-    await state.clear()
-    await message.answer(t("cancelled") if had_state else t("nothing-to-cancel"))
+OTHER_MEDIA = F.video | F.animation | F.sticker | F.voice | F.audio | F.video_note
 
 
-async def cancel_button(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    await state.clear()
-    await query.answer()
-    if query.message is not None:
-        await query.message.answer(t("cancelled"))
+async def begin(
+    runner: JobRunner,
+    t: Translator,
+    bot: Bot,
+    storage: BaseStorage,
+    chat_id: int,
+    user_id: int,
+    content: str,
+    *,
+    style: str | None = None,
+    preset: str | None = None,
+    method: str = "gatys",
+) -> None:
+    """Start a job with the user's remembered settings."""
+    prefs = await preferences.load(storage, bot.id, user_id)
+    request = Request(chat_id, user_id, content, style, preset, prefs, method=method)
+    await runner.start(request, t)
+
+
+async def image(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    runner: JobRunner,
+    catalog: Catalog,
+    uploads: Kept[str],
+    bot: Bot,
+    fsm_storage: BaseStorage,
+    max_file_bytes: int,
+) -> None:
+    found = image_in(message, max_file_bytes)
+    if not isinstance(found, ImageRef):
+        await message.answer(t(found.key, **found.args))
+        return
+    user, chat = message.from_user.id, message.chat.id  # type: ignore[union-attr]
+    where, data = await state.get_state(), await state.get_data()
+    content = uploads.get(data.get("content")) if where == Flow.waiting_style.state else None
+    if content is not None:  # this one is the style
+        await state.clear()
+        await begin(runner, t, bot, fsm_storage, chat, user, content, style=found.file_id)
+        return
+    if where == Flow.waiting_photo.state and data.get("preset"):
+        await state.clear()
+        preset = data["preset"]
+        method = await catalog.fast_method(preset) or "gatys"
+        await begin(
+            runner, t, bot, fsm_storage, chat, user, found.file_id, preset=preset, method=method
+        )
+        return
+    if refusal := runner.refusal(user, t, busy_too=False):  # say so before they pick a style
+        await message.answer(refusal)
+        return
+    keyboard = styles_keyboard(await catalog.styles(), t)  # service down: no state is left
+    await state.set_state(Flow.waiting_style)
+    await state.update_data(content=uploads.put(found.file_id))
+    await message.answer(t("waiting-style"), reply_markup=keyboard)
 
 
 async def album(
@@ -41,70 +89,22 @@ async def album(
     fsm_storage: BaseStorage,
     max_file_bytes: int,
 ) -> None:
-    async def complete(messages: list[Message]) -> None:
-        files = [image_file(m, max_file_bytes) for m in messages[:2]]
-        problems = [err for _, err in files if err]
-        if problems or len(files) < 2:
-            await message.answer(t(problems[0] if problems else "waiting-style"))
+    messages = await albums.collect(message)
+    if messages is None:  # another part of an album whose first part is being handled
+        return
+    found = [image_in(m, max_file_bytes) for m in messages[:2]]
+    for item in found:
+        if not isinstance(item, ImageRef):
+            await message.answer(t(item.key, **item.args))
             return
-        await start_with_style(
-            message, files[0][0], files[1][0], state, t, runner, bot, fsm_storage
-        )
-
-    albums.add(message, complete)
-
-
-async def start_with_style(
-    message: Message,
-    content_file_id: str,
-    style_file_id: str,
-    state: FSMContext,
-    t: Translator,
-    runner: JobRunner,
-    bot: Bot,
-    fsm_storage: BaseStorage,
-) -> None:
-    """Both images are in: leave the conversation state and start the job."""
+    refs = [item for item in found if isinstance(item, ImageRef)]
+    if len(refs) < 2:  # the rest of the album was not pictures (a video, say)
+        await message.answer(t("album-two-images"))
+        return
+    content, style = refs[0].file_id, refs[1].file_id
     await state.clear()
-    prefs = await preferences.load(fsm_storage, bot.id, message.from_user.id)
-    request = Request(
-        message.chat.id,
-        message.from_user.id,
-        content_file_id,
-        style_file_id=style_file_id,
-        prefs=prefs,
-    )
-    await runner.start(request, t)
-
-
-async def image(
-    message: Message,
-    state: FSMContext,
-    t: Translator,
-    runner: JobRunner,
-    api: StylizeClient,
-    bot: Bot,
-    fsm_storage: BaseStorage,
-    max_file_bytes: int,
-) -> None:
-    file_id, problem = image_file(message, max_file_bytes)
-    if problem:
-        await message.answer(t(problem))
-        return
-    data = await state.get_data()
-    if await state.get_state() == Flow.waiting_style and data.get("content"):
-        await start_with_style(
-            message, data["content"], file_id, state, t, runner, bot, fsm_storage
-        )
-        return
-    await state.set_state(Flow.waiting_style)
-    await state.update_data(content=file_id)
-    await message.answer(t("waiting-style"), reply_markup=styles_keyboard(await api.styles(), t))
-
-
-async def text(message: Message, state: FSMContext, t: Translator) -> None:
-    waiting = await state.get_state() == Flow.waiting_style
-    await message.answer(t("waiting-style") if waiting else t("send-photo-first"))
+    user = message.from_user.id  # type: ignore[union-attr]
+    await begin(runner, t, bot, fsm_storage, message.chat.id, user, content, style=style)
 
 
 async def preset_chosen(
@@ -113,59 +113,66 @@ async def preset_chosen(
     state: FSMContext,
     t: Translator,
     runner: JobRunner,
+    catalog: Catalog,
+    uploads: Kept[str],
     bot: Bot,
     fsm_storage: BaseStorage,
 ) -> None:
     await query.answer()
-    data = await state.get_data()
-    chat_id = query.message.chat.id if query.message else query.from_user.id
-    if not data.get("content"):
-        await bot.send_message(chat_id, t("send-photo-first"))
+    chat = query.message.chat.id if query.message else query.from_user.id
+    preset = callback_data.preset
+    where, data = await state.get_state(), await state.get_data()
+    content = uploads.get(data.get("content")) if where == Flow.waiting_style.state else None
+    if content is None:  # a preset first (from /styles): the photo comes next
+        style = await catalog.find(preset)
+        title = style.title if style else preset
+        await state.set_state(Flow.waiting_photo)
+        await state.update_data(preset=preset, title=title)
+        await bot.send_message(
+            chat, t("waiting-photo", title=title), reply_markup=flow_cancel_keyboard(t)
+        )
         return
     await state.clear()
-    prefs = await preferences.load(fsm_storage, bot.id, query.from_user.id)
-    fast = await runner.fast_method_for(callback_data.preset)
-    await runner.start(
-        Request(
-            chat_id,
-            query.from_user.id,
-            data["content"],
-            preset=callback_data.preset,
-            prefs=prefs,
-            method=fast or "gatys",
-        ),
-        t,
+    method = await catalog.fast_method(preset) or "gatys"
+    await begin(
+        runner, t, bot, fsm_storage, chat, query.from_user.id, content, preset=preset, method=method
     )
 
 
-async def cancel_job(query: CallbackQuery, callback_data: JobAction, runner: JobRunner) -> None:
-    await runner.cancel(callback_data.job_id)
-    await query.answer()
+async def cancel(message: Message, state: FSMContext, t: Translator, runner: JobRunner) -> None:
+    """/cancel: leave whatever we were waiting for, and stop a running job."""
+    had_state = await state.get_state() is not None
+    await state.clear()
+    if await runner.cancel(message.from_user.id):  # type: ignore[union-attr]
+        await message.answer(t("stopping"))
+    else:
+        await message.answer(t("cancelled") if had_state else t("nothing-to-cancel"))
 
 
-async def result_action(
-    query: CallbackQuery,
-    callback_data: ResultAction,
-    state: FSMContext,
-    t: Translator,
-    runner: JobRunner,
-    api: StylizeClient,
-    bot: Bot,
-) -> None:
-    await query.answer()
-    request = runner.kept(callback_data.token)
-    chat_id = query.message.chat.id if query.message else query.from_user.id
-    if request is None:
-        await bot.send_message(chat_id, t("expired"))
-        return
-    if callback_data.action == "again":
-        await state.set_state(Flow.waiting_style)
-        await state.update_data(content=request.content_file_id)
-        await bot.send_message(
-            chat_id, t("waiting-style"), reply_markup=styles_keyboard(await api.styles(), t)
-        )
-        return
-    await runner.start(again(request, callback_data.action), t)
+async def cancel_button(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await query.answer(t("cancelled"))
+    if query.message is not None:
+        await query.message.answer(t("cancelled"))
+
+
+async def other_media(message: Message, t: Translator) -> None:
+    await message.answer(t("not-an-image"))
+
+
+async def text(message: Message, state: FSMContext, t: Translator) -> None:
+    """Plain text: remind the user what we are waiting for."""
+    where = await state.get_state()
+    if where == Flow.waiting_style.state:
+        await message.answer(t("waiting-style"))
+    elif where == Flow.waiting_photo.state:
+        await message.answer(t("waiting-photo", title=(await state.get_data()).get("title", "")))
+    else:
+        await message.answer(t("send-photo-first"))
+
+
+async def unknown_command(message: Message, t: Translator) -> None:
+    await message.answer(t("unknown-command"))
 
 
 def make_router() -> Router:
@@ -175,8 +182,8 @@ def make_router() -> Router:
     router.callback_query.register(cancel_button, FlowAction.filter(F.action == "cancel"))
     router.message.register(album, F.media_group_id, F.photo | F.document)
     router.message.register(image, F.photo | F.document)
-    router.message.register(text, F.text & ~F.text.startswith("/"))
+    router.message.register(other_media, OTHER_MEDIA)
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(text, F.text)
     router.callback_query.register(preset_chosen, StyleChoice.filter())
-    router.callback_query.register(cancel_job, JobAction.filter(F.action == "cancel"))
-    router.callback_query.register(result_action, ResultAction.filter())
     return router

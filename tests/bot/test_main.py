@@ -1,22 +1,53 @@
-"""`python -m bot` fails fast, in one line, without a usable token."""
+"""`python -m bot`: a configuration mistake is one clear line on stderr, never a traceback."""
 
+from __future__ import annotations
+
+import asyncio
 import os
-import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+import bot.__main__ as entry
+from tests.bot.conftest import TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("token", [None, "", "not-a-token"])
-def test_missing_or_bad_token_is_one_clear_line(token):
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+@pytest.mark.parametrize(
+    ("token", "says"),
+    [(None, "TELEGRAM_BOT_TOKEN"), ("", "not a bot token"), ("not-a-token", "not a bot token")],
+)
+def test_missing_or_malformed_token(token, says, monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)  # no .env file here
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     if token is not None:
-        env["TELEGRAM_BOT_TOKEN"] = token
-    run = subprocess.run(
-        [sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    with pytest.raises(SystemExit) as stopped:
+        entry.main()
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1
+
+
+async def test_a_token_telegram_rejects(telegram):
+    # The real entry point, in a process of its own, against a Bot API that does not know it.
+    wrong = TOKEN.replace("SECRET", "REVOKED")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "TELEGRAM_BOT_TOKEN": wrong,
+        "TELEGRAM_API_BASE": telegram.base,
+        "API_KEY": "a-key-not-to-print",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
     )
-    assert run.returncode == 2
-    assert "TELEGRAM_BOT_TOKEN" in run.stderr and "Traceback" not in run.stderr
-    assert len(run.stderr.strip().splitlines()) == 1
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    text = err.decode()
+    assert process.returncode == 2, text
+    assert (
+        text.splitlines()[-1] == "bot: Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?)"
+    )
+    assert "Traceback" not in text and wrong not in text and "REVOKED" not in text
+    assert "a-key-not-to-print" not in text

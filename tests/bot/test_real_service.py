@@ -1,28 +1,50 @@
-"""One full flow against the real service with the real engine (tiny size, few steps)."""
+"""The same harness against the real service and engine (tiny size, few steps): the fake
+service swapped for a real base URL."""
 
+from __future__ import annotations
+
+import asyncio
+import contextlib
 import io
+import socket
+from collections.abc import AsyncIterator
 
 import pytest
 from PIL import Image
 
-from api.main import create_app
-from api.settings import Settings
-from bot.callbacks import StyleChoice
-from tests.bot.conftest import API_KEY, bot_settings, free_port, jpeg, running_bot, serve
+from tests.bot.conftest import API_KEY, bot_settings, finished, photo_and_preset, running_bot
+
+uvicorn = pytest.importorskip("uvicorn")
+api_main = pytest.importorskip("api.main")
+api_settings = pytest.importorskip("api.settings")
+
+
+@contextlib.asynccontextmanager
+async def serve(app: object) -> AsyncIterator[str]:
+    """An ASGI app on a free loopback port, for as long as the block runs."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()  # connections wait in the backlog until the app has started
+    config = uvicorn.Config(app, log_config=None, lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
 
 
 @pytest.mark.slow
 async def test_photo_preset_progress_result_with_the_real_engine(telegram):
-    settings = Settings(api_key=API_KEY, device="cpu", max_size=64, max_steps=6, preview_every=0)
-    async with serve(create_app(settings), free_port()) as url:
+    settings = api_settings.Settings(
+        api_key=API_KEY, device="cpu", max_size=64, max_steps=6, preview_every=0
+    )
+    async with serve(api_main.create_app(settings)) as url:
         async with running_bot(bot_settings(telegram, url)):
-            telegram.photo(jpeg())
-            await telegram.wait_text("Now pick a painting")
-            telegram.press(StyleChoice(preset="starry_night").pack())
-            document = await telegram.wait_for(lambda c: c.method == "sendDocument", timeout=120)
+            await photo_and_preset(telegram, "the_scream")
+            photo, document = await finished(telegram, timeout=120)
     image = Image.open(io.BytesIO(document.files["document"]))
     assert image.format == "PNG" and max(image.size) == 64
-    photo = telegram.of("sendPhoto")[-1]
     assert Image.open(io.BytesIO(photo.files["photo"])).size == image.size
-    statuses = [c.params["text"] for c in telegram.of("editMessageText")]
-    assert statuses[-1] == "Done!"

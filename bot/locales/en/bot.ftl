@@ -1,32 +1,48 @@
+## English. Messages are sent as Telegram HTML: only <b>, <i> and the like, no bare < or &.
+
 start =
-    Hi! Send me a photo and I will repaint it in the style of a famous painting.
-    Pick a painting from /styles or send your own picture as the style. /help tells more.
+    Hi! Send me a photo, then pick a famous painting (or send your own picture) for its style,
+    and I will repaint the photo in that style. /help tells more.
 start-example = A photo, a painting, and what comes out.
 help =
     <b>How it works</b>
-    1. Send a photo (as a photo or as a file, JPEG, PNG, WebP or HEIC).
+    1. Send a photo: as a photo, or as a file (JPEG, PNG, WebP or HEIC) for full resolution.
     2. Pick a painting, or send a second image to use as the style.
-    You can also send both at once as an album: photo first, style second.
-    /settings: strength, quality and colours. /styles: the paintings. /cancel: start over.
+    Or send both at once as an album: the photo first, the style second.
+    /styles shows the paintings, /settings sets strength, quality and colours, /cancel starts over.
 styles-title = Pick a painting:
-send-photo-first = Send me a photo first, then pick a painting.
+no-styles = The service has no paintings to offer right now. Send your own style image instead.
+send-photo-first = Send me a photo first.
 waiting-style = Got the photo. Now pick a painting below, or send an image to use as the style.
-style-picked = Style: { $title }.
+waiting-photo = Style: { $title }. Now send the photo to repaint.
 cancelled = Cancelled. Send a photo whenever you like.
 nothing-to-cancel = There is nothing to cancel.
-not-an-image = That does not look like an image. Please send a JPEG, PNG, WebP or HEIC picture.
+stopping = Stopping…
+job-not-running = That picture is not being painted any more.
+not-an-image = That does not look like an image. Please send a photo, or a JPEG, PNG, WebP or HEIC file.
+unsupported-image = I cannot read that image format. Please send JPEG, PNG, WebP or HEIC.
 file-too-large = That file is too large (over { $mb } MB). Please send a smaller picture.
+download-failed = I could not fetch your picture from Telegram. Please send it again.
+album-two-images = An album needs two pictures: the photo first, then the style.
+unknown-command = I do not know that command. /help lists what I can do.
 busy = You already have a picture in progress. Wait for it, or press Cancel.
-hourly-limit = You have reached { $limit } pictures this hour. You can try again in { $minutes } min.
+hourly-limit = You have made { $limit } pictures this hour, the most I can paint per hour. You can try again in { $minutes } min.
 service-down = The painting service is not answering right now. Please try again in a few minutes.
 service-busy = The painting service is busy. Please try again in a minute.
 service-refused = The service could not take this picture: { $reason }
-queued = In the queue: { $position } ahead of you.
+uploading = Sending your picture…
+queued = In the queue: { $position ->
+        [one] one picture
+       *[other] { $position } pictures
+    } ahead of yours.
 running = Painting… { $percent }%
-eta = about { $seconds } s left
+eta-seconds = About { $seconds } s left.
+eta-minutes = About { $minutes } min left.
 failed = Sorry, that did not work: { $reason }
 job-cancelled = Stopped.
 done = Done!
+result-ready = Here it is.
+preview-ready = A quick preview. Press "Full quality" for the full painting.
 result-file = Full resolution, uncompressed.
 settings-title =
     <b>Settings</b>
@@ -44,6 +60,10 @@ button-again = Again, another style
 button-stronger = Stronger
 button-weaker = Weaker
 button-full = Full quality
-preview-ready = A quick preview. Press "Full quality" for the full painting.
 expired = Those pictures are no longer kept. Send the photo again, please.
 error-generic = Something went wrong on my side. Please try again.
+command-start = What this bot does
+command-styles = The paintings to choose from
+command-settings = Strength, quality, colours
+command-cancel = Start over, or stop a picture
+command-help = How it works
