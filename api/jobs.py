@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
@@ -262,13 +262,42 @@ class InProcessQueue:
                 self._available.wait(timeout)
             if not self._waiting:
                 return None
-            entry = self._entries[self._waiting.popleft()]
-            entry.record.status = "running"
-            entry.record.started_at = time.time()
-            self._touch(entry)
-            job, entry.job = entry.job, None  # the images are not kept beyond the run
-            assert job is not None
-            return replace(entry.record), job, entry.cancel
+            return self._start(self._waiting.popleft())
+
+    def take_batch(
+        self, key: Callable[[JobInput], Hashable | None], limit: int, timeout: float = 1.0
+    ) -> list[tuple[JobRecord, JobInput, threading.Event]]:
+        """The next waiting job and up to `limit - 1` later ones with the same `key`.
+
+        Jobs keep their order; a job whose key is None runs alone. Empty after `timeout` s
+        with nothing to do.
+        """
+        first = self.take(timeout)
+        if first is None:
+            return []
+        wanted = key(first[1]) if limit > 1 else None
+        if wanted is None:
+            return [first]
+        taken = [first]
+        with self._lock:
+            for job_id in list(self._waiting):
+                if len(taken) >= limit:
+                    break
+                job = self._entries[job_id].job
+                if job is not None and key(job) == wanted:
+                    self._waiting.remove(job_id)
+                    taken.append(self._start(job_id))
+        return taken
+
+    def _start(self, job_id: str) -> tuple[JobRecord, JobInput, threading.Event]:
+        """Mark a job taken off the waiting line as running; its images go to the worker."""
+        entry = self._entries[job_id]
+        entry.record.status = "running"
+        entry.record.started_at = time.time()
+        self._touch(entry)
+        job, entry.job = entry.job, None  # the images are not kept beyond the run
+        assert job is not None
+        return replace(entry.record), job, entry.cancel
 
     def update(self, job_id: str, step: int, total: int, preview: bytes | None) -> None:
         with self._lock:

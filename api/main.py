@@ -55,7 +55,8 @@ def _lifespan(stylizer: Stylizer | None) -> Callable:
         state.warm_up_seconds = (
             round(await asyncio.to_thread(warm), 2) if warm and settings.warm_up else None
         )
-        worker = Worker(state.queue, engine, state.metrics)
+        _fit_size_limit(settings, engine)
+        worker = Worker(state.queue, engine, state.metrics, _batch_max(settings, state.device))
         worker.start()
         sweeper = asyncio.create_task(
             _sweep_forever(state.queue, min(30.0, settings.result_ttl_s / 4))
@@ -72,6 +73,25 @@ def _lifespan(stylizer: Stylizer | None) -> Callable:
             await asyncio.to_thread(worker.stop)
 
     return lifespan
+
+
+def _batch_max(settings: Settings, device: str) -> int:
+    """BATCH_MAX, or its default: batches pay on a GPU, not on a CPU (docs/performance.md)."""
+    if settings.batch_max is not None:
+        return settings.batch_max
+    return 8 if device.startswith("cuda") else 1
+
+
+def _fit_size_limit(settings: Settings, engine: Stylizer) -> None:
+    """Lower MAX_SIZE to what the device's memory holds, so big jobs are refused up front."""
+    max_side = getattr(engine, "max_side", None)
+    fits = max_side() if max_side else None
+    if fits is not None and fits < settings.max_size:
+        log.warning(
+            "MAX_SIZE lowered to fit this device's memory",
+            extra={"configured": settings.max_size, "max_size": fits},
+        )
+        settings.max_size = fits
 
 
 @asynccontextmanager

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     """MAX_STEPS: most optimiser iterations a job may ask for."""
     max_size: int = Field(1024, ge=32)
     """MAX_SIZE: largest output long side in px a job may ask for."""
+    batch_max: int | None = Field(None, ge=1, le=64)
+    """BATCH_MAX: most waiting jobs of the same size and settings optimised together as one
+    batch. Unset: 8 on a CUDA GPU, 1 elsewhere (a CPU gains nothing from batches:
+    docs/performance.md)."""
     queue_size: int = Field(16, ge=1)
     """QUEUE_SIZE: jobs waiting beyond the running one; more get 503 with Retry-After."""
     result_ttl_s: float = Field(600, gt=0)

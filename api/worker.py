@@ -5,12 +5,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Hashable
 
-from api.jobs import InProcessQueue
+from api.jobs import InProcessQueue, JobInput, JobRecord
 from api.logs import job_id_var
 from api.metrics import Metrics
 from core.images import encode_image
-from core.stylizer import Cancelled, Progress, Stylizer
+from core.stylizer import (
+    BatchItem,
+    Cancelled,
+    Progress,
+    ProgressCallback,
+    StyleResult,
+    Stylizer,
+)
 
 log = logging.getLogger("api.worker")
 PREVIEW_SIDE = 384
@@ -32,11 +40,15 @@ def preview_bytes(progress: Progress) -> bytes | None:
 class Worker(threading.Thread):
     """Runs jobs from `queue` with `stylizer` until `stop()`; never on the event loop."""
 
-    def __init__(self, queue: InProcessQueue, stylizer: Stylizer, metrics: Metrics) -> None:
+    def __init__(
+        self, queue: InProcessQueue, stylizer: Stylizer, metrics: Metrics, batch_max: int = 1
+    ) -> None:
         super().__init__(name="stylize-worker", daemon=True)
         self.queue = queue
         self.stylizer = stylizer
         self.metrics = metrics
+        # Batches only where the engine can run them (the Gatys engine's stylize_batch).
+        self.batch_max = batch_max if hasattr(stylizer, "stylize_batch") else 1
         self._stop_event = threading.Event()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -46,27 +58,37 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            taken = self.queue.take(timeout=0.5)
-            if taken is None:
+            taken = self.queue.take_batch(self._batch_key, self.batch_max, timeout=0.5)
+            if not taken:
                 continue
-            record, job, cancel = taken
-            token = job_id_var.set(record.id)
+            token = job_id_var.set(",".join(record.id for record, _, _ in taken))
             try:
-                self._run_one(record.id, job, cancel)
+                if len(taken) == 1:
+                    record, job, cancel = taken[0]
+                    self._run_one(record.id, job, cancel)
+                else:
+                    self._run_batch(taken)
             finally:
                 job_id_var.reset(token)
 
-    def _run_one(self, job_id: str, job, cancel: threading.Event) -> None:
-        started = time.perf_counter()
-        log.info("job started")
+    def _batch_key(self, job: JobInput) -> Hashable | None:
+        return self.stylizer.batch_key(job.content, job.params)  # type: ignore[attr-defined]
 
+    def _on_progress(self, job_id: str, cancel: threading.Event) -> ProgressCallback:
         def on_progress(p: Progress) -> None:
             if cancel.is_set():
                 raise Cancelled
             self.queue.update(job_id, p.step, p.total_steps, preview_bytes(p))
 
+        return on_progress
+
+    def _run_one(self, job_id: str, job, cancel: threading.Event) -> None:
+        started = time.perf_counter()
+        log.info("job started")
         try:
-            result = self.stylizer.stylize(job.content, job.styles, job.params, on_progress)
+            result = self.stylizer.stylize(
+                job.content, job.styles, job.params, self._on_progress(job_id, cancel)
+            )
             data = encode_image(result.image, job.format)
         except Cancelled:
             self._finish(job_id, "cancelled", started)
@@ -79,11 +101,49 @@ class Worker(threading.Thread):
             log.exception("job crashed")
             self._finish(job_id, "failed", started, error=_describe(exc))
             return
+        self._succeed(job_id, job, result, data, started, batch=1)
+
+    def _run_batch(self, taken: list[tuple[JobRecord, JobInput, threading.Event]]) -> None:
+        """Jobs that share a batch key, optimised together; each finishes on its own."""
+        started = time.perf_counter()
+        log.info("batch started", extra={"jobs": len(taken)})
+        items = [
+            BatchItem(job.content, tuple(job.styles), self._on_progress(record.id, cancel))
+            for record, job, cancel in taken
+        ]
+        params = taken[0][1].params
+        try:
+            results = self.stylizer.stylize_batch(items, params)  # type: ignore[attr-defined]
+        except Cancelled:
+            results = [None] * len(taken)
+        except Exception as exc:  # noqa: BLE001 - a batch's failure must not kill the worker
+            if not isinstance(exc, ValueError | MemoryError):
+                log.exception("batch crashed")
+            for record, _, _ in taken:
+                self._finish(record.id, "failed", started, error=_describe(exc))
+            return
+        for (record, job, _), result in zip(taken, results, strict=True):
+            if result is None:
+                self._finish(record.id, "cancelled", started)
+                continue
+            data = encode_image(result.image, job.format)
+            self._succeed(record.id, job, result, data, started, batch=len(taken))
+
+    def _succeed(
+        self,
+        job_id: str,
+        job: JobInput,
+        result: StyleResult,
+        data: bytes,
+        started: float,
+        batch: int,
+    ) -> None:
         seconds = time.perf_counter() - started
         if job.params.method == "gatys" and result.steps:
-            work = work_in_megapixel_steps(job.params.schedule())
+            # A batch's jobs share its time: each one's cost is its share.
+            work = work_in_megapixel_steps(job.params.schedule()) * batch
             self.queue.recent_seconds_per_mpx_step = seconds / max(work, 1e-6)
-            self.metrics.steps_per_second.set(result.steps / max(seconds, 1e-6))
+            self.metrics.steps_per_second.set(result.steps * batch / max(seconds, 1e-6))
         self.metrics.steps.inc(result.steps)
         self.queue.complete(job_id, "succeeded", result=data)
         self._observe("succeeded", seconds)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
+from pathlib import Path
 
 import torch
+
+# CPU flags of native bf16 arithmetic; without them oneDNN emulates bf16 and it is slower.
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
@@ -43,4 +48,20 @@ def default_autocast(device: torch.device) -> torch.dtype | None:
         return torch.bfloat16
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
-    return None  # CPU: measured in docs/performance.md before it becomes a default
+    if device.type == "cpu" and cpu_has_native_bf16():
+        return torch.bfloat16  # 1.7-1.9x faster here, same distances: docs/performance.md
+    return None
+
+
+@lru_cache(maxsize=1)
+def cpu_has_native_bf16() -> bool:
+    """Whether this x86 CPU multiplies bf16 natively (AVX512-BF16 or AMX); Linux only."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    flags = next(
+        (line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")),
+        [],
+    )
+    return any(flag in flags for flag in NATIVE_BF16_FLAGS)

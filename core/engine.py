@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 from PIL import Image
 
+from core import memory
 from core.devices import resolve_device
 from core.gatys import GatysStylizer
 from core.params import StyleParams
 from core.presets import get_preset
-from core.stylizer import ProgressCallback, StyleResult, Stylizer
+from core.stylizer import BatchItem, ProgressCallback, StyleResult, Stylizer
 
 
 class Engine:
@@ -33,6 +34,10 @@ class Engine:
     def device(self) -> str:
         return str(self.gatys.device)
 
+    def max_side(self) -> int:
+        """Largest long side (px, 4:3 image) this device's free memory allows for one job."""
+        return memory.max_side(self.gatys.device)
+
     def warm_up(self) -> float:
         """Run one tiny job so the first real one pays no one-off costs; returns seconds."""
         started = time.perf_counter()
@@ -47,6 +52,16 @@ class Engine:
         get_preset(preset_id)
         fast = getattr(self, "_fast_methods_for", None)
         return ["gatys", *(fast(preset_id) if fast else [])]
+
+    def batch_key(self, content: Image.Image, params: StyleParams) -> Hashable | None:
+        """Jobs with equal keys may run as one batch (stylize_batch); None: alone."""
+        return self.gatys.batch_key(content, params)
+
+    def stylize_batch(
+        self, items: Sequence[BatchItem], params: StyleParams
+    ) -> list[StyleResult | None]:
+        """Several Gatys jobs with one key at once; None marks a job cancelled on the way."""
+        return self.gatys.stylize_batch(items, params)
 
     def stylize(
         self,

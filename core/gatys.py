@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections import OrderedDict, deque
+from collections.abc import Hashable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -22,11 +23,13 @@ from core import colour
 from core.devices import configure_backends, default_autocast, resolve_device
 from core.features import VGGFeatures, from_caffe, to_caffe
 from core.losses import StyleStatistic, content_loss, style_statistic, tv_loss
+from core.memory import TooLargeForDevice, check_fits
 from core.optimize import ImageOptimizer
 from core.params import StyleParams
-from core.stylizer import Progress, ProgressCallback, StyleResult
+from core.stylizer import BatchItem, Cancelled, Progress, ProgressCallback, StyleResult
 
 MIN_STYLE_SIDE = 32
+PLATEAU_WINDOW = 10  # steps over which `early_stop` measures the loss's fall
 
 
 def image_to_tensor(img: Image.Image, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -87,64 +90,169 @@ class GatysStylizer:
         progress: ProgressCallback | None = None,
         init: Image.Image | None = None,
     ) -> StyleResult:
+        result = self._run([BatchItem(content, tuple(styles), progress)], params, init)[0]
+        assert result is not None  # a lone job's cancellation raises instead
+        return result
+
+    def stylize_batch(
+        self, items: Sequence[BatchItem], params: StyleParams
+    ) -> list[StyleResult | None]:
+        """Optimise several jobs with the same settings and output shape as one batch.
+
+        One network pass serves every image, which raises jobs/second where a single image
+        leaves the device idle (small images on a GPU). Each item keeps its own style
+        targets and losses; the optimiser sees their sum. An item whose progress callback
+        raises Cancelled drops out at once (None in the result list); the batch stops
+        when every item has.
+        """
+        if not items:
+            return []
+        shapes = {self.batch_shape(item.content, params) for item in items}
+        if len(shapes) != 1:
+            raise ValueError(f"a batch needs one output shape, got {sorted(shapes)}")
+        return self._run(list(items), params, None)
+
+    @classmethod
+    def batch_key(cls, content: Image.Image, params: StyleParams) -> Hashable | None:
+        """Jobs with equal keys can share one batch; None: this job runs alone."""
+        if params.method != "gatys" or params.init == "image":
+            return None
+        return cls.batch_shape(content, params), replace(params, preset=None)
+
+    @staticmethod
+    def batch_shape(content: Image.Image, params: StyleParams) -> tuple[int, int]:
+        """(height, width) the job is optimised at: jobs that agree on it can share a batch."""
+        w, h = content.size
+        scale = params.output_size / max(w, h)
+        return max(1, round(h * scale)), max(1, round(w * scale))
+
+    def clear_cache(self) -> None:
+        self._style_cache.clear()
+
+    # -- the optimisation ---------------------------------------------------------------
+
+    def _run(
+        self, items: list[BatchItem], params: StyleParams, init: Image.Image | None
+    ) -> list[StyleResult | None]:
         started = time.perf_counter()
-        styles = _check_inputs(styles, params, init)
+        for item in items:
+            _check_inputs(item.styles, params, init)
+        check_fits(self.device, *self.batch_shape(items[0].content, params), batch=len(items))
+        try:
+            return self._optimise(items, params, init, started)
+        except torch.cuda.OutOfMemoryError as exc:
+            # The estimate was too kind (another process took memory): fail this job cleanly
+            # and give the cached blocks back so the next one starts from a clean slate.
+            torch.cuda.empty_cache()
+            raise TooLargeForDevice(
+                "the image is too large for the GPU's free memory; try a smaller size"
+            ) from exc
+
+    def _optimise(
+        self, items: list[BatchItem], params: StyleParams, init: Image.Image | None, started: float
+    ) -> list[StyleResult | None]:
         if params.seed is not None:
             torch.manual_seed(params.seed)
         statistic = style_statistic(
             params.style_statistic, params.style_layers, params.style_layer_weights
         )
-        blend = params.style_blend or tuple(1.0 for _ in styles)
-
-        content_full = image_to_tensor(content, self.device)
-        content_full = resize_tensor(content_full, params.output_size)
-        style_fulls = [image_to_tensor(s, self.device) for s in styles]
-        content_opt, style_fulls = _apply_colour_mode(
-            params.preserve_color, content_full, style_fulls
-        )
+        contents_full, contents_opt, styles_full = [], [], []
+        for item in items:
+            full = resize_tensor(image_to_tensor(item.content, self.device), params.output_size)
+            styles = [image_to_tensor(s, self.device) for s in item.styles]
+            opt, styles = _apply_colour_mode(params.preserve_color, full, styles)
+            contents_full.append(full)
+            contents_opt.append(opt)
+            styles_full.append(styles)
+        content_full = torch.cat(contents_full)
+        content_opt = torch.cat(contents_opt)
+        blends = [params.style_blend or tuple(1.0 for _ in item.styles) for item in items]
 
         schedule = params.schedule()
         total = sum(n for _, n in schedule)
+        active = [True] * len(items)  # False once an item is cancelled
+        weights = torch.ones(len(items), device=self.device)
         image: torch.Tensor | None = None
-        step = 0
-        losses: dict[str, float] = {}
+        step = 0  # position in the schedule, for progress
+        steps_run = 0
+        losses: list[dict[str, float]] = [{} for _ in items]
         for scale_index, (side, n_steps) in enumerate(schedule):
             content_scaled = resize_tensor(content_opt, side)
-            style_target = self._style_target(style_fulls, blend, side, params, statistic)
+            style_targets = [
+                self._style_target(styles, blend, side, params, statistic)
+                for styles, blend in zip(styles_full, blends, strict=True)
+            ]
             with torch.no_grad(), self._autocast():
-                content_target = {
-                    k: v.float().detach()
-                    for k, v in self.features(
-                        self._prep(content_scaled), params.content_layers
-                    ).items()
-                }
+                content_feats = self.features(self._prep(content_scaled), params.content_layers)
+            content_targets = [
+                {k: v[b : b + 1].float() for k, v in content_feats.items()}
+                for b in range(len(items))
+            ]
             image = self._initial_image(image, content_scaled, params, init)
             optimizer = ImageOptimizer(
                 image, params.optimizer, params.learning_rate, loss_scale=float(image[0, 0].numel())
             )
 
             def loss_fn(
-                x: torch.Tensor, ct=content_target, st=style_target
-            ) -> tuple[torch.Tensor, dict[str, float]]:
-                return self._loss(x, ct, st, statistic, params)
+                x: torch.Tensor, ct=content_targets, st=style_targets
+            ) -> tuple[torch.Tensor, list[dict[str, float]]]:
+                return self._loss(x, ct, st, statistic, params, weights)
 
-            for _ in range(n_steps):
+            scale_end = step + n_steps
+            recent: deque[float] = deque(maxlen=PLATEAU_WINDOW + 1)
+            for i in range(n_steps):
                 losses = optimizer.step(loss_fn)
-                step += 1
-                if progress is not None:
-                    progress(
-                        self._progress(step, total, scale_index, optimizer.image, losses, params)
-                    )
+                steps_run += 1
+                recent.append(sum(t["total"] for t, a in zip(losses, active, strict=True) if a))
+                # A plateau skips the rest of the scale; progress jumps to the scale's end
+                # so the fraction shown stays true to the work left.
+                done = _plateaued(recent, params.early_stop) and i + 1 >= n_steps // 4
+                step = scale_end if done else step + 1
+                self._report(
+                    items, params, active, weights, step, total, scale_index, optimizer, losses
+                )
+                if done:
+                    break
             image = optimizer.result()
 
         assert image is not None
         output = from_caffe(image).clamp(0, 1)
         if params.preserve_color == "luminance":
             output = colour.with_chroma_of(output, content_full)
-        return StyleResult(tensor_to_image(output), step, time.perf_counter() - started, losses)
+        seconds = time.perf_counter() - started
+        return [
+            StyleResult(tensor_to_image(output[b : b + 1]), steps_run, seconds, losses[b])
+            if active[b]
+            else None
+            for b in range(len(items))
+        ]
 
-    def clear_cache(self) -> None:
-        self._style_cache.clear()
+    def _report(
+        self,
+        items: list[BatchItem],
+        params: StyleParams,
+        active: list[bool],
+        weights: torch.Tensor,
+        step: int,
+        total: int,
+        scale_index: int,
+        optimizer: ImageOptimizer,
+        losses: list[dict[str, float]],
+    ) -> None:
+        """Progress to each item's callback; a Cancelled item stops counting in the loss."""
+        for b, item in enumerate(items):
+            if not active[b] or item.progress is None:
+                continue
+            x = optimizer.image[b : b + 1]
+            try:
+                item.progress(self._progress(step, total, scale_index, x, losses[b], params))
+            except Cancelled:
+                if len(items) == 1:
+                    raise
+                active[b] = False
+                weights[b] = 0.0
+        if not any(active):
+            raise Cancelled
 
     # -- pieces -------------------------------------------------------------------------
 
@@ -158,26 +266,31 @@ class GatysStylizer:
 
     def _loss(
         self,
-        x: torch.Tensor,  # (1, 3, H, W) Caffe space
-        content_target: dict[str, torch.Tensor],
-        style_target: dict[str, object],
+        x: torch.Tensor,  # (B, 3, H, W) Caffe space
+        content_targets: list[dict[str, torch.Tensor]],
+        style_targets: list[dict[str, object]],
         statistic: StyleStatistic,
         params: StyleParams,
-    ) -> tuple[torch.Tensor, dict[str, float]]:
+        weights: torch.Tensor,  # (B,) 1 for a live item, 0 for a cancelled one
+    ) -> tuple[torch.Tensor, list[dict[str, float]]]:
         layers = set(params.content_layers) | set(params.style_layers)
         with self._autocast():
             feats = self.features(x.contiguous(memory_format=self.memory_format), layers)
-        c = content_loss(feats, content_target)
-        s = statistic.loss(feats, style_target)
-        tv = tv_loss(x)
         style_weight = params.style_weight * params.strength
-        total = params.content_weight * c + style_weight * s + params.tv_weight * tv
-        return total, {
-            "total": total.item(),
-            "content": c.item(),
-            "style": s.item(),
-            "tv": tv.item(),
-        }
+        rows = []
+        for b, (ct, st) in enumerate(zip(content_targets, style_targets, strict=True)):
+            mine = {k: v[b : b + 1] for k, v in feats.items()} if len(x) > 1 else feats
+            c = content_loss(mine, ct)
+            s = statistic.loss(mine, st)
+            tv = tv_loss(x[b : b + 1])
+            total = params.content_weight * c + style_weight * s + params.tv_weight * tv
+            rows.append(torch.stack([total, c, s, tv]))
+        table = torch.stack(rows)  # (B, 4)
+        objective = (table[:, 0] * weights).sum()
+        # One device-to-host copy per step, not one per number (each one is a GPU sync).
+        values = table.detach().float().tolist()
+        names = ("total", "content", "style", "tv")
+        return objective, [dict(zip(names, row, strict=True)) for row in values]
 
     def _style_target(
         self,
@@ -270,6 +383,14 @@ def _apply_colour_mode(
     if mode == "histogram":
         return content, [colour.match_colour_histogram(s, content) for s in styles]
     return content, styles
+
+
+def _plateaued(recent: deque[float], tolerance: float) -> bool:
+    """True when the loss fell by less than `tolerance` (relative) across the window."""
+    if tolerance <= 0 or len(recent) < (recent.maxlen or 0):
+        return False
+    first, last = recent[0], recent[-1]
+    return first - last <= tolerance * abs(first)
 
 
 def _tensor_digest(x: torch.Tensor) -> str:

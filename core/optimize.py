@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 
-LossFn = Callable[[torch.Tensor], tuple[torch.Tensor, dict[str, float]]]
+# The objective and whatever per-step figures the caller wants back (losses for progress).
+LossFn = Callable[[torch.Tensor], tuple[torch.Tensor, Any]]
 DEFAULT_LR = {"lbfgs": 1.0, "adam": 4.0}  # Adam's step is in 0..255 pixel units
 
 
@@ -37,8 +39,8 @@ class ImageOptimizer:
         self.steps_done = 0
         self.loss_scale = loss_scale
 
-    def step(self, loss_fn: LossFn) -> dict[str, float]:
-        terms: dict[str, float] = {}
+    def step(self, loss_fn: LossFn) -> Any:
+        terms: Any = None
 
         def closure() -> torch.Tensor:
             nonlocal terms

@@ -54,6 +54,7 @@ BOUNDS: dict[str, Bounds] = {
     "style_blend": Bounds(0.0, 1e3),
     "learning_rate": Bounds(1e-4, 100.0),
     "seed": Bounds(0, 2**32 - 1),
+    "early_stop": Bounds(0.0, 0.5),
 }
 
 
@@ -108,6 +109,9 @@ class StyleParams:
     seed: int | None = 0
     preset: str | None = None  # preset id; feed-forward methods pick their checkpoint by it
     preview_every: int = 0  # 0: no preview images in progress reports
+    # A scale ends early once the loss fell by less than this fraction over the last
+    # PLATEAU_WINDOW steps; 0 runs every step. docs/performance.md has the measurements.
+    early_stop: float = 0.0
 
     def __post_init__(self) -> None:
         self.validate()
@@ -118,7 +122,14 @@ class StyleParams:
             value = getattr(self, name)
             if value is not None:
                 BOUNDS[name].check(name, value)
-        for name in ("content_weight", "style_weight", "tv_weight", "strength", "style_scale"):
+        for name in (
+            "content_weight",
+            "style_weight",
+            "tv_weight",
+            "strength",
+            "style_scale",
+            "early_stop",
+        ):
             BOUNDS[name].check(name, getattr(self, name))
         if self.learning_rate is not None:
             BOUNDS["learning_rate"].check("learning_rate", self.learning_rate)

@@ -35,6 +35,15 @@ ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass(frozen=True)
+class BatchItem:
+    """One job of a batch: its photo, its paintings and where its progress goes."""
+
+    content: Image.Image
+    styles: tuple[Image.Image, ...]
+    progress: ProgressCallback | None = None
+
+
+@dataclass(frozen=True)
 class StyleResult:
     """The output image and what it took to make it."""
 
