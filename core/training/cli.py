@@ -1,0 +1,108 @@
+"""`stylize-train`: train a feed-forward stylizer on a folder of photos and one or more paintings.
+
+    stylize-train --method feedforward --content-dir data/photos \
+        --style core/styles/starry_night.jpg --out core/checkpoints/feedforward_starry_night.pt
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from core.devices import DEVICE_CHOICES
+from core.models import FAST_METHODS
+from core.training.trainer import TrainConfig, Trainer
+
+DEFAULTS = TrainConfig(method="feedforward", content_dir=Path(), styles=[], out=Path())
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="stylize-train", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    p.add_argument("--method", choices=FAST_METHODS, required=True)
+    p.add_argument("--content-dir", type=Path, required=True, help="folder tree of photos")
+    p.add_argument("--style", type=Path, nargs="+", required=True, help="painting(s)")
+    p.add_argument("--out", type=Path, required=True, help="checkpoint to write (.pt)")
+    p.add_argument("--size", type=int, default=DEFAULTS.size, help="training crop side in px")
+    p.add_argument("--batch", type=int, default=DEFAULTS.batch)
+    p.add_argument("--iterations", type=int, default=DEFAULTS.iterations)
+    p.add_argument("--lr", type=float, default=DEFAULTS.lr, help="the stylizer's learning rate")
+    p.add_argument("--lr-d", type=float, default=DEFAULTS.lr_d, help="gan: the discriminator's")
+    p.add_argument("--content-weight", type=float, default=DEFAULTS.content_weight)
+    p.add_argument("--style-weight", type=float, default=DEFAULTS.style_weight)
+    p.add_argument("--tv-weight", type=float, default=DEFAULTS.tv_weight)
+    p.add_argument("--adv-weight", type=float, default=DEFAULTS.adv_weight, help="gan only")
+    p.add_argument("--width", type=int, help="network width (channels of the first layer)")
+    p.add_argument("--blocks", type=int, help="feedforward/gan: residual blocks")
+    p.add_argument("--dim", type=int, help="transformer: token width")
+    p.add_argument("--layers", type=int, help="transformer: decoder layers")
+    p.add_argument("--device", choices=DEVICE_CHOICES, default=DEFAULTS.device)
+    p.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    p.add_argument("--resume", type=Path, help="a .train state written by an earlier run")
+    p.add_argument("--sample-every", type=int, default=DEFAULTS.sample_every)
+    p.add_argument("--checkpoint-every", type=int, default=DEFAULTS.checkpoint_every)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    names = {"feedforward": ("width", "blocks"), "gan": ("width", "blocks")}
+    names["transformer"] = ("width", "dim", "layers")
+    model = {k: getattr(args, k) for k in names[args.method] if getattr(args, k) is not None}
+    return TrainConfig(
+        method=args.method,
+        content_dir=args.content_dir,
+        styles=list(args.style),
+        out=args.out,
+        size=args.size,
+        batch=args.batch,
+        iterations=args.iterations,
+        lr=args.lr,
+        lr_d=args.lr_d,
+        content_weight=args.content_weight,
+        style_weight=args.style_weight,
+        tv_weight=args.tv_weight,
+        adv_weight=args.adv_weight,
+        device=args.device,
+        seed=args.seed,
+        resume=args.resume,
+        sample_every=args.sample_every,
+        checkpoint_every=args.checkpoint_every,
+        model=model,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        config = config_from_args(args)
+        bars: list[tqdm] = []  # made once the trainer has checked everything and loaded
+
+        def on_step(step: int, losses: dict) -> None:
+            bar = bars[0]
+            bar.n = step
+            bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False)
+            bar.refresh()
+
+        trainer = Trainer(config, on_step)
+        bars.append(tqdm(total=config.iterations, initial=trainer.step, disable=args.quiet))
+        out = trainer.run()
+        bars[0].close()
+    except ValueError as exc:
+        sys.stderr.write(f"stylize-train: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("stylize-train: interrupted (resume from the .train file)\n")
+        return 130
+    sys.stdout.write(f"{out}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

