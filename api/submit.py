@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 
 from api.deps import client_host
 from api.jobs import JobQueue, JobRecord, QueueFull
@@ -20,11 +20,16 @@ async def submit_job(
     state = request.app.state
     state.rate_limiter.check(client or client_host(request))
     job = await build_job(form, settings, owner=client)
-    available = state.methods_for(job.params.preset) if job.params.preset else ["gatys"]
-    if job.params.method != "gatys" and job.params.method not in available:
-        from fastapi import HTTPException
-
-        raise HTTPException(422, f"method: {job.params.method} is not available for this style")
+    method = job.params.method
+    if job.params.preset:
+        available = state.methods_for(job.params.preset)
+    else:  # an uploaded painting: per-style networks cannot take it; the transformer can
+        available = ["gatys", *(["transformer"] if state.fast_models.get("transformer") else [])]
+    if method not in available:
+        where = f"preset {job.params.preset}" if job.params.preset else "an uploaded style image"
+        raise HTTPException(
+            422, f"method: {method} is not available for {where}; available: {', '.join(available)}"
+        )
     try:
         record = await queue.submit(job)
     except QueueFull:

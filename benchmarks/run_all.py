@@ -24,9 +24,10 @@ def plan(device: str) -> dict[str, list[str]]:
     suites = {
         "floor": ["floor.py", "--device", device, "--sizes", "256", "512", "1024",
                   "--compile", "--out", f"{BENCH}/floor_{tag}.json"],
-        "presets": ["engine_presets.py", "--sizes", "256", "512", "--repeats", "3",
-                    "--out", f"{BENCH}/engine_presets_{tag}.json"],
-        "presets-1024": ["engine_presets.py", "--sizes", "1024", "--repeats", "1",
+        "presets": ["engine_presets.py", "--device", device, "--sizes", "256", "512",
+                    "--repeats", "3", "--out", f"{BENCH}/engine_presets_{tag}.json"],
+        "presets-1024": ["engine_presets.py", "--device", device, "--sizes", "1024",
+                         "--repeats", "1" if tag == "cpu" else "3",
                          "--out", f"{BENCH}/engine_presets_1024_{tag}.json"],
         "precision": ["precision.py", "--size", "256", "--repeats", "3",
                       "--out", f"{BENCH}/precision_{tag}.json"],

@@ -63,12 +63,15 @@ class GatysStylizer:
         device: torch.device | str = "cpu",
         autocast_dtype: torch.dtype | None = None,
         cache_size: int = 32,
+        channels_last: bool | None = None,
     ) -> None:
         self.device = torch.device(device)
         configure_backends(self.device)
-        memory_format = (
-            torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
-        )
+        # Channels-last feeds cuDNN's tensor-core kernels; on this CPU it measured no faster
+        # (docs/performance.md). None: on for CUDA only.
+        if channels_last is None:
+            channels_last = self.device.type == "cuda"
+        memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.memory_format = memory_format
         self.features = features.to(self.device, memory_format=memory_format)
         self.autocast_dtype = autocast_dtype

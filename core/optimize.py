@@ -18,7 +18,10 @@ class ImageOptimizer:
     def __init__(
         self, image: torch.Tensor, kind: str, lr: float | None = None, loss_scale: float = 1.0
     ) -> None:
-        self.image = image.detach().clone().requires_grad_(True)
+        # Plain contiguous layout: L-BFGS flattens the gradient with view(), which a
+        # channels-last tensor refuses; the network gets its own layout per call.
+        self.image = image.detach().clone(memory_format=torch.contiguous_format)
+        self.image.requires_grad_(True)
         self.kind = kind
         lr = DEFAULT_LR[kind] if lr is None else lr
         if kind == "lbfgs":

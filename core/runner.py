@@ -34,7 +34,10 @@ def run_job(
     content = load_image_file(content_path)
     styles = load_styles(style_paths, params.preset)
     init = load_image_file(init_path) if init_path else None
-    engine = Engine.load(device, checkpoints=[checkpoint] if checkpoint else None)
+    # A checkpoint on the command line is the one to use: the shipped ones stay unloaded.
+    engine = Engine.load(
+        device, checkpoints=[checkpoint] if checkpoint else None, shipped=checkpoint is None
+    )
     with tqdm(total=params.total_steps, disable=not show_progress, unit="step", leave=False) as bar:
 
         def on_progress(p: Progress) -> None:

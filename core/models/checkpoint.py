@@ -66,3 +66,15 @@ def load(path: str | Path) -> Checkpoint:
         payload["method"], payload["config"], payload["state"], payload["styles"],
         payload.get("record", {}),
     )  # fmt: skip
+
+
+def index(paths: list[Path]) -> dict[str, list[str]]:
+    """Each method and the paintings its checkpoints in `paths` learnt (unreadable: skipped)."""
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        try:
+            checkpoint = load(path)
+        except ValueError:
+            continue
+        found.setdefault(checkpoint.method, []).extend(checkpoint.styles)
+    return {method: sorted(set(styles)) for method, styles in found.items()}
