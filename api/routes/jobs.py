@@ -18,7 +18,9 @@ from core.images import MEDIA_TYPES
 
 # Authentication first: an anonymous caller learns nothing, not even a 415.
 router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(get_client)])
-ERRORS = {code: {"model": ErrorPublic} for code in (401, 404, 409, 410, 413, 415, 422, 429, 503)}
+ERRORS = {
+    code: {"model": ErrorPublic} for code in (400, 401, 404, 409, 410, 413, 415, 422, 429, 503)
+}
 IMAGE_TYPES = {"content": {t: {} for t in MEDIA_TYPES.values()}}
 
 
