@@ -228,6 +228,11 @@ class InProcessQueue:
     async def depth(self) -> int:
         return self.waiting()
 
+    def held(self) -> int:
+        """Jobs this queue knows of: waiting, running, or finished and not yet swept."""
+        with self._lock:
+            return len(self._entries)
+
     def waiting(self) -> int:
         with self._lock:
             return len(self._waiting)

@@ -56,7 +56,11 @@ _QUALITY_HELP = ", ".join(
 )
 
 
-def job_form(
+# Fields that may be repeated; any other given twice is refused rather than guessed at.
+REPEATABLE_FIELDS = frozenset({"style", "style_blend"})
+
+
+async def job_form(
     request: Request,
     content: Annotated[UploadFile, File(description="The photo (JPEG, PNG, WebP, BMP, TIFF).")],
     style: Annotated[
@@ -99,7 +103,10 @@ def job_form(
     seed: Annotated[int | None, Form(ge=0, le=2**32 - 1, description="Random seed.")] = None,
     format: Annotated[Literal["png", "jpeg", "webp"], Form(description="Output encoding.")] = "png",
 ) -> JobForm:
-    del request
+    names = [name for name, _ in (await request.form()).multi_items()]  # parsed once, cached
+    repeated = sorted({n for n in names if names.count(n) > 1} - REPEATABLE_FIELDS)
+    if repeated:
+        raise HTTPException(422, f"{', '.join(repeated)}: given more than once")
     return JobForm(
         content,
         style or [],

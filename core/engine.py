@@ -93,6 +93,15 @@ class Engine:
         """Each feed-forward method and the paintings it was trained on."""
         return {m: sorted(k for k in v if k != ANY_STYLE) for m, v in self._fast.items()}
 
+    def parameter_count(self, method: str) -> int:
+        """Weights a job of `method` runs through: VGG19's for gatys, else the trained network's."""
+        if method == "gatys":
+            return sum(p.numel() for p in self.gatys.features.parameters())
+        served = self._fast.get(method)
+        if not served:
+            raise ValueError(f"method {method!r} has no trained model in this engine")
+        return max(sum(p.numel() for p in s.net.parameters()) for s in served.values())  # type: ignore[attr-defined]
+
     def batch_key(self, content: Image.Image, params: StyleParams) -> Hashable | None:
         """Jobs with equal keys may run as one batch (stylize_batch); None: alone."""
         return self.gatys.batch_key(content, params)

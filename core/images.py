@@ -76,6 +76,9 @@ def decode_image(
                 f"{name} is {img.format or 'an unknown'} format; "
                 "accepted: JPEG, PNG, WebP, BMP, TIFF" + (", HEIC" if HEIF_SUPPORTED else "")
             )
+        # MPO is a camera's multi-picture JPEG: its first picture is the photo.
+        if getattr(img, "is_animated", False) and img.format != "MPO":
+            raise UnsupportedFormat(f"{name} is animated; send a still image")
         width, height = img.size
         if width * height > limits.max_pixels:
             raise ImageTooLarge(

@@ -7,12 +7,17 @@
   painting resized so that its long side equals the output's (aspect kept).
 VGG19 is the Caffe network Gatys et al. used, so these scores favour methods that optimise
 VGG losses; they are a yardstick, not a verdict on beauty.
+
+Two scores use no network at all, so they judge every method alike:
+- structure: SSIM (Wang et al. 2004) between the luminances of output and photo;
+- colour distance: Hellinger distance between the joint RGB histograms of output and painting.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import torch
 from PIL import Image
 
@@ -56,3 +61,58 @@ def distances(
         for n in STYLE_LAYERS
     ]
     return {"content": float(c), "style": float(torch.stack(s).mean())}
+
+
+# SSIM as Wang et al. 2004 define it: an 11x11 Gaussian window of sigma 1.5 and
+# C1 = (0.01 L)^2, C2 = (0.03 L)^2 for a dynamic range L = 1; averaged over the valid region.
+SSIM_WINDOW, SSIM_SIGMA, SSIM_C1, SSIM_C2 = 11, 1.5, 0.01**2, 0.03**2
+# Luma weights of ITU-R BT.601 (what PIL's "L" mode uses).
+LUMA = (0.299, 0.587, 0.114)
+
+
+def _luminance(image: Image.Image, size: tuple[int, int]) -> torch.Tensor:
+    rgb = image_to_tensor(image)
+    if tuple(rgb.shape[-2:]) != size:
+        rgb = torch.nn.functional.interpolate(rgb, size=size, mode="bicubic", antialias=True)
+    weights = torch.tensor(LUMA).view(1, 3, 1, 1)
+    return (rgb.clamp(0, 1) * weights).sum(1, keepdim=True).double()
+
+
+@torch.no_grad()
+def structure(output: Image.Image, content: Image.Image) -> float:
+    """SSIM of the output's luminance to the photo's, at the output's size (1 = same edges)."""
+    size = (output.height, output.width)
+    x, y = _luminance(output, size), _luminance(content, size)
+    half = SSIM_WINDOW // 2
+    taps = torch.exp(-((torch.arange(SSIM_WINDOW) - half) ** 2) / (2 * SSIM_SIGMA**2)).double()
+    taps = taps / taps.sum()
+    window = (taps[:, None] * taps[None, :]).view(1, 1, SSIM_WINDOW, SSIM_WINDOW)
+
+    def blur(t: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.conv2d(t, window)
+
+    mu_x, mu_y = blur(x), blur(y)
+    var_x = blur(x * x) - mu_x**2
+    var_y = blur(y * y) - mu_y**2
+    cov = blur(x * y) - mu_x * mu_y
+    ssim = ((2 * mu_x * mu_y + SSIM_C1) * (2 * cov + SSIM_C2)) / (
+        (mu_x**2 + mu_y**2 + SSIM_C1) * (var_x + var_y + SSIM_C2)
+    )
+    return float(ssim.mean())
+
+
+HISTOGRAM_BINS = 8  # per channel: 512 joint RGB bins
+
+
+def _colour_histogram(image: Image.Image) -> torch.Tensor:
+    rgb = torch.from_numpy(np.array(image.convert("RGB"))).reshape(-1, 3).long()
+    bins = rgb * HISTOGRAM_BINS // 256
+    index = (bins[:, 0] * HISTOGRAM_BINS + bins[:, 1]) * HISTOGRAM_BINS + bins[:, 2]
+    counts = torch.bincount(index, minlength=HISTOGRAM_BINS**3).double()
+    return counts / counts.sum()
+
+
+def colour_distance(output: Image.Image, style: Image.Image) -> float:
+    """Hellinger distance of the joint RGB histograms (0: same palette, 1: disjoint)."""
+    p, q = _colour_histogram(output), _colour_histogram(style)
+    return float((1 - (p * q).sqrt().sum()).clamp(min=0).sqrt())
