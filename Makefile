@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EXTRAS ?= api,bot,dev
 
-.PHONY: run test worker lint format bench train install
+.PHONY: run test worker lint format bench train compare install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,8 @@ bench: install
 train: install
 	bash scripts/training_photos.sh
 	bash scripts/train_shipped.sh
+
+# Every method side by side on examples/ x the presets: sheets and a table in docs/compare/
+# (hours on a small CPU). COMPARE_ARGS narrows it, e.g. COMPARE_ARGS="--styles starry_night".
+compare: install
+	$(BIN)/python benchmarks/compare.py $(COMPARE_ARGS)
