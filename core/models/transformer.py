@@ -5,7 +5,9 @@ Content and style images become token sequences through a convolutional patch em
 transformer encoder layer runs over each sequence; then a transformer decoder lets every
 content token attend to the content (self-attention) and to the style tokens
 (cross-attention), and a convolutional decoder with resize-convolutions turns the tokens
-back into pixels. Positions are encoded from the content itself (StyTr2's content-aware
+back into pixels. Before the decoder layers, the content tokens take the style tokens'
+per-channel statistics (AdaIN in token space), which gives the painting a direct path.
+Positions are encoded from the content itself (StyTr2's content-aware
 positional encoding: a 1x1 convolution of the pooled tokens, upsampled), so the encoding
 follows the image's layout and works at any size. The style is any image given at
 inference; the model does best on the kind of paintings it was trained on.
@@ -51,6 +53,16 @@ def _encoder_layer(dim: int, heads: int) -> nn.TransformerEncoderLayer:
     return nn.TransformerEncoderLayer(
         dim, heads, dim_feedforward=2 * dim, dropout=0.0, batch_first=True, norm_first=True
     )
+
+
+def match_statistics(tokens: torch.Tensor, style_tokens: torch.Tensor) -> torch.Tensor:
+    """AdaIN (Huang & Belongie 2017) over the token axis: each channel of the content tokens
+    takes the style tokens' mean and spread. Without this direct path, attention alone
+    learnt in a CPU-sized training run to ignore the painting and output one average style.
+    """
+    mu_c, sd_c = tokens.mean(1, keepdim=True), tokens.std(1, keepdim=True, correction=0)
+    mu_s, sd_s = style_tokens.mean(1, keepdim=True), style_tokens.std(1, keepdim=True, correction=0)
+    return (tokens - mu_c) / (sd_c + 1e-5) * sd_s + mu_s
 
 
 class StyleTransformer(nn.Module):
@@ -99,6 +111,7 @@ class StyleTransformer(nn.Module):
         queries = self.content_encoder(c.flatten(2).transpose(1, 2))
         if style_tokens.shape[0] != b:
             style_tokens = style_tokens.expand(b, -1, -1)
+        queries = match_statistics(queries, style_tokens)
         for layer in self.decoder_layers:
             queries = layer(queries, style_tokens)
         tokens = queries.transpose(1, 2).reshape(b, d, h, w)
