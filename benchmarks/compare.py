@@ -228,10 +228,15 @@ def run_worker(method: str, args: argparse.Namespace) -> dict:
         *(["--checkpoint", *args.checkpoint] if args.checkpoint else []),
         "--contents", *args.contents, "--styles", *args.styles,
     ]  # fmt: skip
+    timing = Path(args.out) / "images" / method / "timing.json"
+    if args.reuse and timing.exists():  # this method finished in an interrupted run
+        report = json.loads(timing.read_text())
+        if all(str(size) in report["seconds"] for size in args.time_sizes):
+            return report
     started = time.perf_counter()
     if subprocess.run(cmd, cwd=ROOT).returncode != 0:
         raise SystemExit(f"{method}: its worker failed")
-    report = json.loads((Path(args.out) / "images" / method / "timing.json").read_text())
+    report = json.loads(timing.read_text())
     report["wall_s"] = round(time.perf_counter() - started, 1)
     return report
 
@@ -387,6 +392,10 @@ def drive(args: argparse.Namespace) -> None:
         "skipped": skipped,
         "methods": {},
     }
+    earlier = out / "comparison.json"
+    if args.reuse and earlier.exists():  # methods not rerun keep their earlier results
+        kept = json.loads(earlier.read_text())["methods"]
+        result["methods"] = {m: v for m, v in kept.items() if m not in runs}
     for method in runs:
         report = run_worker(method, args)
         rows = score_outputs(method, args)
@@ -396,6 +405,8 @@ def drive(args: argparse.Namespace) -> None:
             "pairs": rows,
         }
         print(json.dumps(result["methods"][method]["summary"]), flush=True)
+    result["methods"] = {m: result["methods"][m] for m in METHODS if m in result["methods"]}
+    runs = list(result["methods"])
     photo_rows = reference_rows(args)
     result["photo_unchanged"] = summary_row("(photo unchanged)", {}, photo_rows, pairs)
     result["photo_unchanged"]["pairs_detail"] = photo_rows
@@ -421,8 +432,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--reuse",
         action="store_true",
-        help="keep outputs already in OUT/images (an earlier or interrupted run); "
-        "times then come from separate runs",
+        help="keep outputs already in OUT/images (an earlier or interrupted run; times then "
+        "come from separate runs) and the results of methods not named in --methods",
     )
     ap.add_argument("--repeats", type=int, default=5, help="runs per size outside the grid")
     ap.add_argument(
