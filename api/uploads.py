@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -103,8 +104,8 @@ async def job_form(
     seed: Annotated[int | None, Form(ge=0, le=2**32 - 1, description="Random seed.")] = None,
     format: Annotated[Literal["png", "jpeg", "webp"], Form(description="Output encoding.")] = "png",
 ) -> JobForm:
-    names = [name for name, _ in (await request.form()).multi_items()]  # parsed once, cached
-    repeated = sorted({n for n in names if names.count(n) > 1} - REPEATABLE_FIELDS)
+    counts = Counter(name for name, _ in (await request.form()).multi_items())  # parsed, cached
+    repeated = sorted({n for n, count in counts.items() if count > 1} - REPEATABLE_FIELDS)
     if repeated:
         raise HTTPException(422, f"{', '.join(repeated)}: given more than once")
     return JobForm(

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from core import colour
 from core.features import VGGFeatures, to_caffe
 from core.gatys import image_to_tensor, resize_tensor
 from core.losses import gram_matrix
@@ -66,16 +67,13 @@ def distances(
 # SSIM as Wang et al. 2004 define it: an 11x11 Gaussian window of sigma 1.5 and
 # C1 = (0.01 L)^2, C2 = (0.03 L)^2 for a dynamic range L = 1; averaged over the valid region.
 SSIM_WINDOW, SSIM_SIGMA, SSIM_C1, SSIM_C2 = 11, 1.5, 0.01**2, 0.03**2
-# Luma weights of ITU-R BT.601 (what PIL's "L" mode uses).
-LUMA = (0.299, 0.587, 0.114)
 
 
 def _luminance(image: Image.Image, size: tuple[int, int]) -> torch.Tensor:
     rgb = image_to_tensor(image)
     if tuple(rgb.shape[-2:]) != size:
         rgb = torch.nn.functional.interpolate(rgb, size=size, mode="bicubic", antialias=True)
-    weights = torch.tensor(LUMA).view(1, 3, 1, 1)
-    return (rgb.clamp(0, 1) * weights).sum(1, keepdim=True).double()
+    return colour.rgb_to_yiq(rgb.clamp(0, 1))[:, :1].double()  # Y: BT.601 luma
 
 
 @torch.no_grad()

@@ -57,8 +57,8 @@ def _encoder_layer(dim: int, heads: int) -> nn.TransformerEncoderLayer:
 
 def match_statistics(tokens: torch.Tensor, style_tokens: torch.Tensor) -> torch.Tensor:
     """AdaIN (Huang & Belongie 2017) over the token axis: each channel of the content tokens
-    takes the style tokens' mean and spread. Without this direct path, attention alone
-    learnt in a CPU-sized training run to ignore the painting and output one average style.
+    takes the style tokens' mean and spread: a direct path for the painting besides
+    attention (docs/models.md: short CPU runs still learnt to ignore the painting).
     """
     mu_c, sd_c = tokens.mean(1, keepdim=True), tokens.std(1, keepdim=True, correction=0)
     mu_s, sd_s = style_tokens.mean(1, keepdim=True), style_tokens.std(1, keepdim=True, correction=0)
