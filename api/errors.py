@@ -9,8 +9,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api.jobs import JobNotFound, QueueFull
-from api.middleware import BODY_TOO_LARGE
+from api.jobs import JobNotFound, QueueFull, QueueUnavailable
 from core.images import ImageError, ImageTooLarge, UnsupportedFormat
 
 log = logging.getLogger("api.errors")
@@ -36,10 +35,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return _json(422, f"invalid request: {summary}", errors=errors)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        limit = request.scope.get(BODY_TOO_LARGE)
-        if limit is not None:
-            return _json(413, f"request body larger than {limit:,} bytes")
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
         return _json(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(ImageTooLarge)
@@ -60,6 +56,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(QueueFull)
     async def queue_full(_: Request, exc: QueueFull) -> JSONResponse:
+        return _json(503, str(exc), headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(QueueUnavailable)
+    async def queue_unavailable(_: Request, exc: QueueUnavailable) -> JSONResponse:
         return _json(503, str(exc), headers={"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(Exception)

@@ -15,7 +15,7 @@ from api.errors import install_error_handlers
 from api.jobs import InProcessQueue
 from api.logs import configure_logging
 from api.metrics import Metrics
-from api.middleware import BodySizeLimit, RequestContext
+from api.middleware import BodyLimits, RequestContext
 from api.routes import health, jobs, styles, stylize
 from api.security import RateLimiter
 from api.settings import Settings
@@ -153,6 +153,8 @@ def create_app(settings: Settings | None = None, stylizer: Stylizer | None = Non
         app.include_router(router)
     # Room for the content, the allowed style images and the form fields.
     body_limit = settings.max_upload_bytes * (settings.max_styles + 1) + 64 * 1024
-    app.add_middleware(BodySizeLimit, max_bytes=body_limit)
+    app.add_middleware(
+        BodyLimits, max_bytes=body_limit, idle_timeout_s=settings.upload_idle_timeout_s
+    )
     app.add_middleware(RequestContext)
     return app

@@ -1,19 +1,20 @@
-"""ASGI middleware: a request id on every request and log line, and a cap on body size."""
+"""ASGI middleware: a request id on every request and log line; limits on the request body."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import secrets
 import time
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.logs import request_id_var
 
 log = logging.getLogger("api.http")
-BODY_TOO_LARGE = "stylize.body_too_large"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -59,12 +60,19 @@ class RequestContext:
             request_id_var.reset(token)
 
 
-class BodySizeLimit:
-    """413 as soon as a request body grows past `max_bytes`, before it is all read."""
+class BodyLimits:
+    """Guards the request body while it is read, before any of it is parsed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    413 as soon as it grows past `max_bytes`; 408 when the client sends nothing for
+    `idle_timeout_s` in the middle of it (a stalled or deliberately slow upload would
+    otherwise hold its connection and buffers for ever). Once the body is complete the
+    timeout no longer applies: an event stream waits on `receive` for the disconnect.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, idle_timeout_s: float = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.idle_timeout_s = idle_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,45 +80,55 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            await _reject(send, self.max_bytes)
+            await _reject(send, 413, _too_large(self.max_bytes))
             return
         received = 0
-        too_big = False
+        body_done = False
+        refused = False
 
-        async def counting_receive() -> Message:
-            nonlocal received, too_big
-            message = await receive()
+        def refuse(status: int, detail: str) -> HTTPException:
+            nonlocal refused
+            refused = True
+            # FastAPI re-raises an HTTPException met while reading the body (any other error
+            # becomes "400 error parsing the body"); the connection is closed after it.
+            return HTTPException(status, detail, headers={"Connection": "close"})
+
+        async def guarded_receive() -> Message:
+            nonlocal received, body_done
+            if body_done or self.idle_timeout_s <= 0:
+                message = await receive()
+            else:
+                try:
+                    message = await asyncio.wait_for(receive(), self.idle_timeout_s)
+                except TimeoutError:
+                    detail = f"no request data for {self.idle_timeout_s:g} s; upload again"
+                    raise refuse(408, detail) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if received > self.max_bytes:
-                    too_big = True
-                    # The form parser turns any error into a 400; this flag lets the
-                    # error handler answer 413 instead.
-                    scope[BODY_TOO_LARGE] = self.max_bytes
-                    raise _BodyTooLarge
+                    raise refuse(413, _too_large(self.max_bytes))
             return message
 
         try:
-            await self.app(scope, counting_receive, send)
-        except _BodyTooLarge:
-            await _reject(send, self.max_bytes)
-        except Exception:
-            if too_big:
-                await _reject(send, self.max_bytes)
-                return
-            raise
+            await self.app(scope, guarded_receive, send)
+        except HTTPException as exc:
+            if not refused:
+                raise
+            # Raised outside a route (no exception handler on the way): answer here.
+            await _reject(send, exc.status_code, str(exc.detail))
 
 
-class _BodyTooLarge(Exception):
-    pass
+def _too_large(limit: int) -> str:
+    return f"request body larger than {limit:,} bytes"
 
 
-async def _reject(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"request body larger than {limit:,} bytes"}).encode()
+async def _reject(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"connection", b"close"),

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     """DEVICE: auto, cpu, cuda or mps: where the engine runs."""
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     """MAX_UPLOAD_BYTES: largest accepted file, per uploaded image (413 above)."""
+    upload_idle_timeout_s: float = Field(30, ge=0)
+    """UPLOAD_IDLE_TIMEOUT_S: an upload that sends nothing for this long is refused with 408
+    and its connection closed (0 = wait for ever)."""
     max_image_pixels: int = Field(40_000_000, ge=1024)
     """MAX_IMAGE_PIXELS: largest accepted image in pixels, checked before decoding (413 above)."""
     max_styles: int = Field(4, ge=1, le=16)

@@ -2,60 +2,19 @@
 
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 from PIL import Image
 
-from tests.conftest import ROOT, encode, make_photo
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.api.live_server import live_server
+from tests.conftest import encode, make_photo
 
 
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "DEVICE": "cpu",
-        "MAX_SIZE": "256",
-        "LOG_LEVEL": "WARNING",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode())
-        time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not become ready")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
+    with live_server(MAX_SIZE="256") as live:
+        yield live.base
 
 
 @pytest.mark.slow
