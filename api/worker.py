@@ -159,8 +159,8 @@ class Worker(threading.Thread):
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ValueError):  # the engine's own words, memory failures included
+        return str(exc)
     if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
         return "the image is too large for this machine's memory; try a smaller size"
-    if isinstance(exc, ValueError):
-        return str(exc)
     return "internal error while stylizing; the job was not completed"

@@ -110,7 +110,8 @@ class Engine:
         self, items: Sequence[BatchItem], params: StyleParams
     ) -> list[StyleResult | None]:
         """Several Gatys jobs with one key at once; None marks a job cancelled on the way."""
-        return self.gatys.stylize_batch(items, params)
+        with memory.out_of_memory_as_too_large(self.gatys.device):
+            return self.gatys.stylize_batch(items, params)
 
     def stylize(
         self,
@@ -122,9 +123,10 @@ class Engine:
     ) -> StyleResult:
         if params.preset is not None:
             get_preset(params.preset)
-        if params.method == "gatys":
-            return self.gatys.stylize(content, styles, params, progress, init=init)
-        return self._fast_stylizer(params).stylize(content, styles, params, progress)
+        with memory.out_of_memory_as_too_large(self.gatys.device):
+            if params.method == "gatys":
+                return self.gatys.stylize(content, styles, params, progress, init=init)
+            return self._fast_stylizer(params).stylize(content, styles, params, progress)
 
     def _fast_stylizer(self, params: StyleParams) -> Stylizer:
         served = self._fast.get(params.method)

@@ -23,7 +23,7 @@ from core import colour
 from core.devices import configure_backends, default_autocast, resolve_device
 from core.features import VGGFeatures, from_caffe, to_caffe
 from core.losses import StyleStatistic, content_loss, style_statistic, tv_loss
-from core.memory import TooLargeForDevice, check_fits
+from core.memory import check_fits, out_of_memory_as_too_large
 from core.optimize import ImageOptimizer
 from core.params import StyleParams
 from core.stylizer import BatchItem, Cancelled, Progress, ProgressCallback, StyleResult
@@ -141,15 +141,10 @@ class GatysStylizer:
         for item in items:
             _check_inputs(item.styles, params, init)
         check_fits(self.device, *self.batch_shape(items[0].content, params), batch=len(items))
-        try:
+        # The estimate can be too kind (another process took memory): then this job fails
+        # cleanly and the next one starts from a clean slate.
+        with out_of_memory_as_too_large(self.device):
             return self._optimise(items, params, init, started)
-        except torch.cuda.OutOfMemoryError as exc:
-            # The estimate was too kind (another process took memory): fail this job cleanly
-            # and give the cached blocks back so the next one starts from a clean slate.
-            torch.cuda.empty_cache()
-            raise TooLargeForDevice(
-                "the image is too large for the GPU's free memory; try a smaller size"
-            ) from exc
 
     def _optimise(
         self, items: list[BatchItem], params: StyleParams, init: Image.Image | None, started: float

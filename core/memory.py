@@ -9,8 +9,11 @@ below rounds that up. docs/performance.md has the measurement.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -58,6 +61,40 @@ def check_fits(device: torch.device, height: int, width: int, batch: int = 1) ->
         raise TooLargeForDevice(
             f"{width}x{height} px is too large for this machine's memory; "
             f"at most {int(math.sqrt(limit * aspect))} px on the long side fits"
+        )
+
+
+# What an allocation failure says: torch.OutOfMemoryError on CUDA (and MPS), a RuntimeError
+# from the CPU allocator, or Python's MemoryError.
+_OOM_MESSAGES = ("out of memory", "can't allocate memory")
+
+
+@contextlib.contextmanager
+def out_of_memory_as_too_large(device: torch.device) -> Iterator[None]:
+    """Turn running out of memory mid-job into TooLargeForDevice, after freeing what the job
+    held, so that the caller reports it as a too-large job and the next job starts clean.
+
+    check_fits runs before a job; this covers what it cannot foresee (another process
+    taking the GPU's memory, a job larger than estimated).
+    """
+    failed = False
+    try:
+        yield
+    except (MemoryError, RuntimeError) as exc:
+        if isinstance(exc, TooLargeForDevice):
+            raise
+        if not isinstance(exc, MemoryError) and not any(
+            m in str(exc).lower() for m in _OOM_MESSAGES
+        ):
+            raise
+        failed = True
+    # Outside the except block, so the failed job's frames and tensors are released.
+    if failed:
+        gc.collect()
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+        raise TooLargeForDevice(
+            "ran out of memory on this machine while stylizing; try a smaller size"
         )
 
 
