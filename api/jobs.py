@@ -36,6 +36,15 @@ class JobNotFound(Exception):  # noqa: N818
     pass
 
 
+class QueueUnavailable(Exception):  # noqa: N818
+    """The queue's store (Redis) cannot be reached; nothing was changed."""
+
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__("the job queue is unavailable; try again shortly")
+
+
 @dataclass
 class JobInput:
     """What a job needs to run: decoded images and parameters."""
@@ -118,6 +127,8 @@ class JobQueue(Protocol):
     def events(self, job_id: str) -> AsyncIterator[JobRecord]: ...
 
     async def depth(self) -> int: ...
+
+    async def available(self) -> bool: ...
 
 
 @dataclass
@@ -227,6 +238,9 @@ class InProcessQueue:
 
     async def depth(self) -> int:
         return self.waiting()
+
+    async def available(self) -> bool:
+        return True  # it lives in this process: if we can answer, it is there
 
     def held(self) -> int:
         """Jobs this queue knows of: waiting, running, or finished and not yet swept."""

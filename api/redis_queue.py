@@ -10,23 +10,46 @@ latest preview, each with a TTL.
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, fields
+from typing import ParamSpec, TypeVar
 
 from PIL import Image
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from saq import Job, Queue
 from saq.job import Status
 
-from api.jobs import JobInput, JobNotFound, JobRecord, QueueFull, new_record
+from api.jobs import JobInput, JobNotFound, JobRecord, QueueFull, QueueUnavailable, new_record
 from core.params import StyleParams
 
 QUEUE_NAME = "stylize"
 FUNCTION = "stylize"
 SWEPT_ERROR = "the worker running this job stopped unexpectedly; the job could not be completed"
 _RECORD_FIELDS = {f.name for f in fields(JobRecord)}
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _redis_unreachable_is_unavailable(
+    method: Callable[P, Awaitable[T]],
+) -> Callable[P, Awaitable[T]]:
+    """Redis gone (restarting, network cut) becomes QueueUnavailable: a 503 with Retry-After
+    rather than a 500. redis-py reconnects by itself on the next call once it is back."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await method(*args, **kwargs)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise QueueUnavailable() from exc
+
+    return wrapper
 
 
 def _key(kind: str, job_id: str) -> str:
@@ -116,6 +139,7 @@ class RedisJobQueue:
     async def close(self) -> None:
         await self.queue.disconnect()
 
+    @_redis_unreachable_is_unavailable
     async def submit(self, job: JobInput) -> JobRecord:
         if await self.depth() >= self.max_waiting:
             raise QueueFull(retry_after=30)
@@ -142,12 +166,14 @@ class RedisJobQueue:
             raise JobNotFound(job_id)
         return job
 
+    @_redis_unreachable_is_unavailable
     async def get(self, job_id: str) -> JobRecord:
         record = record_from(await self._job(job_id))
         if record.status == "succeeded" and not await self.redis.exists(_key("result", job_id)):
             record.expired = True
         return record
 
+    @_redis_unreachable_is_unavailable
     async def queue_position(self, job_id: str) -> int | None:
         job = await self._job(job_id)
         if job.status in (Status.ACTIVE, Status.ABORTING):
@@ -158,6 +184,7 @@ class RedisJobQueue:
         active = await self.queue.count("active")
         return (index if index is not None else 0) + active
 
+    @_redis_unreachable_is_unavailable
     async def eta_seconds(self, job_id: str) -> float | None:
         record = await self.get(job_id)
         if record.done:
@@ -166,6 +193,7 @@ class RedisJobQueue:
             return round(record.seconds_per_step * (record.total_steps - record.step), 1)
         return None  # waiting jobs: unknown until the workers report their speed
 
+    @_redis_unreachable_is_unavailable
     async def cancel(self, job_id: str) -> JobRecord:
         job = await self._job(job_id)
         if job.status in (Status.NEW, Status.QUEUED, Status.ACTIVE):
@@ -173,10 +201,12 @@ class RedisJobQueue:
             await self.queue.abort(job, "cancelled", ttl=3600)
         return await self.get(job_id)
 
+    @_redis_unreachable_is_unavailable
     async def result(self, job_id: str) -> bytes | None:
         await self._job(job_id)
         return await self.redis.get(_key("result", job_id))
 
+    @_redis_unreachable_is_unavailable
     async def preview(self, job_id: str) -> bytes | None:
         await self._job(job_id)
         return await self.redis.get(_key("preview", job_id))
@@ -193,5 +223,12 @@ class RedisJobQueue:
                     return
             await asyncio.sleep(self.poll_s)
 
+    @_redis_unreachable_is_unavailable
     async def depth(self) -> int:
         return await self.queue.count("queued")
+
+    async def available(self) -> bool:
+        try:
+            return bool(await self.redis.ping())
+        except (RedisConnectionError, RedisTimeoutError, OSError):
+            return False

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import lru_cache
@@ -30,6 +31,8 @@ from core.stylizer import Cancelled, Progress
 
 log = logging.getLogger("api.redis_worker")
 UPDATE_EVERY_S = 0.25
+REDIS_PATIENCE_S = 120  # how long a finished job's result waits for Redis to come back
+REDIS_UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
 
 
 async def stylize(ctx: dict[str, Any], *, job_id: str) -> dict:
@@ -38,6 +41,9 @@ async def stylize(ctx: dict[str, Any], *, job_id: str) -> dict:
     settings: Settings = ctx["settings"]
     token = job_id_var.set(job_id)
     try:
+        if await redis.exists(_key("result", job_id)):
+            # An earlier attempt finished but Redis went away before SAQ recorded it.
+            return {"status": "succeeded"}
         data = await redis.get(_key("input", job_id))
         if data is None:
             return {"status": "failed", "error": "the job's inputs have expired"}
@@ -61,7 +67,7 @@ async def _run(job, redis, engine, settings: Settings, job_input, record: JobRec
     def on_progress(p: Progress) -> None:  # runs on the engine thread
         # A cancel through the API sets SAQ's abort key: checked every step, so a running
         # optimisation stops within one step, as in the in-process queue.
-        if cancel.is_set() or sync_redis.exists(abort_key):
+        if cancel.is_set() or _aborted(sync_redis, abort_key):
             raise Cancelled
         now = time.monotonic()
         if now - last[0] < UPDATE_EVERY_S and p.step != p.total_steps:
@@ -96,9 +102,31 @@ async def _run(job, redis, engine, settings: Settings, job_input, record: JobRec
         log.exception("job crashed")
         return {"status": "failed", "error": "internal error while stylizing"}
     data = encode_image(result.image, job_input.format)
-    await redis.set(_key("result", record.id), data, ex=int(settings.result_ttl_s))
-    await redis.delete(_key("input", record.id))
+    # The work is done: if Redis is away (restarting), wait for it rather than lose the result.
+    await _when_redis_is_back(
+        lambda: redis.set(_key("result", record.id), data, ex=int(settings.result_ttl_s)),
+        patience_s=REDIS_PATIENCE_S,
+    )
+    await _when_redis_is_back(lambda: redis.delete(_key("input", record.id)), REDIS_PATIENCE_S)
     return {"status": "succeeded"}
+
+
+def _aborted(client: redis.Redis, abort_key: str) -> bool:
+    try:
+        return bool(client.exists(abort_key))
+    except REDIS_UNREACHABLE:
+        return False  # Redis away for a moment: the job runs on; its result waits for Redis
+
+
+async def _when_redis_is_back(operation: Callable[[], Awaitable[Any]], patience_s: float) -> Any:
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            return await operation()
+        except REDIS_UNREACHABLE:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
 
 
 async def _report(job, redis, record: JobRecord, preview: bytes | None, settings: Settings) -> None:

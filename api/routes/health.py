@@ -28,10 +28,14 @@ async def readyz(request: Request) -> HealthPublic | JSONResponse:
     """The model is loaded and warmed: jobs will start at once."""
     state = request.app.state
     if not getattr(state, "ready", False):
-        return JSONResponse(
-            {"detail": "the model is still loading"}, status_code=503, headers={"Retry-After": "5"}
-        )
+        return _not_ready("the model is still loading")
+    if not await state.queue.available():
+        return _not_ready("the job queue is unavailable")
     return HealthPublic(status="ready", device=state.device, warm_up_seconds=state.warm_up_seconds)
+
+
+def _not_ready(detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
 
 
 @router.get(

@@ -32,7 +32,7 @@ def workers(url: str, ids: list[str], **env):
             cwd=ROOT,
             env={**os.environ, **{k: str(v) for k, v in env.items()}},
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=open(os.environ.get("WORKER_LOG", os.devnull), "a"),  # noqa: SIM115
             text=True,
         )
     try:
