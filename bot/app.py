@@ -27,7 +27,7 @@ from bot.i18n import DEFAULT, LANGUAGES, Translator
 from bot.kept import Kept
 from bot.limits import UserLimits
 from bot.media import AlbumCollector
-from bot.middlewares import I18nMiddleware, RetryAfter
+from bot.middlewares import I18nMiddleware, TelegramRetries
 from bot.runner import JobRunner
 from bot.settings import BotSettings
 
@@ -144,7 +144,7 @@ def build(settings: BotSettings, storage: BaseStorage | None = None) -> BotApp:
         else None
     )
     session = AiohttpSession(api=api) if api else AiohttpSession()
-    session.middleware(RetryAfter())
+    session.middleware(TelegramRetries())
     bot = Bot(
         settings.telegram_bot_token.get_secret_value(),
         session=session,

@@ -11,7 +11,12 @@ from collections.abc import Callable
 from types import TracebackType
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.api_client import Job
@@ -111,8 +116,8 @@ class StatusMessage:
             )
         except TelegramBadRequest as exc:  # the user deleted it: nothing left to edit
             log.debug("status edit refused: %s", exc.message)
-        except (TelegramRetryAfter, TelegramNetworkError) as exc:
-            # Flood control beyond what RetryAfter waits, or a network blip: a progress edit
+        except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError) as exc:
+            # Flood control or failures beyond what TelegramRetries waits out: a progress edit
             # is not worth failing the job over; the next change tries again.
             log.info("status edit skipped: %s", exc.message)
             return

@@ -50,7 +50,7 @@ async def user_unreachable(event: ErrorEvent) -> None:
 
 
 async def flooded(event: ErrorEvent) -> None:
-    # Flood control longer than we wait (see middlewares.RetryAfter): sending more makes it worse.
+    # Flood control longer than we wait (middlewares.TelegramRetries): more makes it worse.
     log.warning("dropped a reply under Telegram flood control: %s", event.exception)
 
 

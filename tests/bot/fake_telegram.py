@@ -29,6 +29,7 @@ class FakeTelegram(UserActions):
         self.calls: list[Call] = []
         self.files: dict[str, tuple[bytes, int]] = {}  # file id -> (bytes, declared size)
         self.flood: dict[str, tuple[int, int]] = {}  # method -> (times, retry_after)
+        self.outage: dict[str, tuple[int, int]] = {}  # method -> (times, HTTP status)
         self.webhook: tuple[str, str | None] | None = None  # (url, secret) once set
         self.webhook_statuses: list[int] = []
         self._pending: list[dict] = []
@@ -66,13 +67,17 @@ class FakeTelegram(UserActions):
         """Answer the next `times` calls of `method` with 429 and this retry_after."""
         self.flood[method] = (times, retry_after)
 
+    def fail_next(self, method: str, times: int = 1, status: int = 502) -> None:
+        """Answer the next `times` calls of `method` (getUpdates too) with a server error."""
+        self.outage[method] = (times, status)
+
     # -- what tests look at ----------------------------------------------------------------
 
     def of(self, method: str) -> list[Call]:
-        return [c for c in self.calls if c.method == method and not c.flooded]
+        return [c for c in self.calls if c.method == method and c.delivered]
 
     def texts(self) -> list[str]:
-        return [c.text for c in self.calls if c.text and not c.flooded]
+        return [c.text for c in self.calls if c.text and c.delivered]
 
     def mark(self) -> int:
         """A position in the call log: pass it as `after` to wait only for later calls."""
@@ -90,7 +95,7 @@ class FakeTelegram(UserActions):
 
         def matches(call: Call) -> bool:
             wanted = method is None or call.method == method
-            return wanted and not call.flooded and (predicate is None or predicate(call))
+            return wanted and call.delivered and (predicate is None or predicate(call))
 
         deadline = time.monotonic() + timeout
         seen = after
@@ -142,6 +147,11 @@ class FakeTelegram(UserActions):
             return error(401, "Unauthorized")
         method = request.match_info["method"]
         params, files = await read_call(request)
+        failing, status = self.outage.get(method, (0, 0))
+        if failing:
+            self.outage[method] = (failing - 1, status)
+            self.calls.append(Call(method, params, files, failed=status))
+            return error(status, "Bad Gateway" if status == 502 else "Internal Server Error")
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._updates(params)})
         call = Call(method, params, files)

@@ -20,6 +20,11 @@ class Call:
     files: dict[str, bytes] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
     flooded: bool = False  # answered 429: not delivered
+    failed: int = 0  # answered with this server error (5xx): not delivered
+
+    @property
+    def delivered(self) -> bool:
+        return not self.flooded and not self.failed
 
     @property
     def text(self) -> str:

@@ -70,6 +70,30 @@ async def test_telegram_429_is_waited_out(bot, telegram):
     assert flooded.method == "sendMessage" and delivered.at - flooded.at >= 1.0
 
 
+async def test_telegram_5xx_is_retried_and_the_result_arrives_once(bot, telegram, service):
+    telegram.photo(jpeg())
+    await telegram.wait_text("Now pick a painting")
+    telegram.fail_next("sendPhoto", times=2, status=502)  # the result, twice
+    telegram.fail_next("sendDocument", times=1, status=500)
+    telegram.press("style:wave")
+    photo, document = await finished(telegram, timeout=20)
+    failed = [c for c in telegram.calls if c.failed]
+    assert [c.method for c in failed] == ["sendPhoto", "sendPhoto", "sendDocument"]
+    assert photo.at - failed[1].at >= 1.0  # backed off 0.5 s, then 1 s
+    assert len(telegram.of("sendPhoto")) == 1 and len(telegram.of("sendDocument")) == 1
+
+
+async def test_a_long_telegram_outage_loses_a_reply_not_the_bot(bot, telegram):
+    telegram.fail_next("sendMessage", times=4, status=502)  # more than the retries
+    telegram.text("/help")
+    await telegram.wait_text("Something went wrong", timeout=20)  # once Telegram is back
+    telegram.fail_next("getUpdates", times=3, status=500)  # polling fails too, then recovers
+    mark = telegram.mark()
+    telegram.text("/help")
+    await telegram.wait_text("How it works", after=mark, timeout=30)
+    assert sum(1 for c in telegram.calls if c.failed and c.method == "sendMessage") == 4
+
+
 async def test_no_secret_in_any_log_line(telegram, service, caplog):
     caplog.set_level(logging.DEBUG)
     dead = f"http://127.0.0.1:{free_port()}"
