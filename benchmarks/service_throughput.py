@@ -18,43 +18,18 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from service_helpers import free_port, percentile, redis_server, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = (ROOT / "examples" / "content" / "chelsea.jpg").read_bytes()
 STYLE = (ROOT / "core" / "styles" / "starry_night.jpg").read_bytes()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def wait_ready(base: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{base} not ready after {timeout}s")
 
 
 async def stream(base: str, jobs: int, clients: int, form: dict) -> dict:
@@ -156,23 +131,10 @@ def main() -> None:
         run_mode("embedded", {}, 0, args),
         run_mode("embedded, BATCH_MAX=4", {"BATCH_MAX": "4"}, 0, args),
     ]
-    binary = shutil.which("redis-server")
-    if binary and args.redis_workers:
-        port = free_port()
-        with tempfile.TemporaryDirectory() as workdir:
-            redis = subprocess.Popen(
-                [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", workdir],
-                stdout=subprocess.DEVNULL,
-            )  # fmt: skip
-            try:
-                time.sleep(0.5)
-                url = f"redis://127.0.0.1:{port}/0"
-                for n in args.redis_workers:
-                    rows.append(run_mode(f"redis, {n} worker(s)", {"REDIS_URL": url}, n, args))
-            finally:
-                redis.terminate()
-                redis.wait(10)
+    if args.redis_workers:
+        with redis_server() as url:
+            for n in args.redis_workers if url else []:
+                rows.append(run_mode(f"redis, {n} worker(s)", {"REDIS_URL": url}, n, args))
     report = {
         "job": {"size": args.size, "steps": args.steps, "clients": args.clients},
         "cpu_count": os.cpu_count(),
