@@ -18,12 +18,10 @@ declare -A RUNS=(
   [feedforward_woman_with_hat]="--method feedforward --style core/styles/woman_with_hat.jpg --iterations 300 --style-weight 2 --lr 2e-3"
   [gan_starry_night]="--method gan --style core/styles/starry_night.jpg --iterations 200 --style-weight 2 --lr 2e-3"
   [gan_the_scream]="--method gan --style core/styles/the_scream.jpg --iterations 200 --style-weight 2 --lr 2e-3"
-  [transformer_four]="--method transformer --style core/styles/starry_night.jpg core/styles/the_scream.jpg core/styles/woman_with_hat.jpg core/styles/shipwreck.jpg --iterations 500"
+  [transformer]="--method transformer --style core/styles/starry_night.jpg core/styles/the_scream.jpg core/styles/woman_with_hat.jpg --iterations 600 --style-weight 2 --lr 1e-3 --clip-grad 1 --lr-schedule cosine"
 )
-# transformer_four is not shipped: at this length it learns one style for every painting
-# (docs/models.md). It runs only when named.
 ORDER=(feedforward_starry_night feedforward_the_scream feedforward_woman_with_hat
-       gan_starry_night gan_the_scream)
+       gan_starry_night gan_the_scream transformer)
 
 for name in "${@:-${ORDER[@]}}"; do
   out=runs/$name.pt

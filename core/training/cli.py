@@ -37,8 +37,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--style-weight", type=float, default=DEFAULTS.style_weight)
     p.add_argument("--tv-weight", type=float, default=DEFAULTS.tv_weight)
     p.add_argument("--adv-weight", type=float, default=DEFAULTS.adv_weight, help="gan only")
+    p.add_argument("--clip-grad", type=float, default=DEFAULTS.clip_grad,
+                   help="clip the gradient norm to this (0: off)")  # fmt: skip
+    p.add_argument("--lr-schedule", choices=("constant", "cosine"), default=DEFAULTS.lr_schedule,
+                   help="cosine: decay the learning rate to 0 at the last iteration")  # fmt: skip
     p.add_argument("--width", type=int, help="network width (channels of the first layer)")
-    p.add_argument("--blocks", type=int, help="feedforward/gan: residual blocks")
+    p.add_argument("--blocks", type=int, help="residual blocks of the decoder")
     p.add_argument("--dim", type=int, help="transformer: token width")
     p.add_argument("--layers", type=int, help="transformer: decoder layers")
     p.add_argument("--device", choices=DEVICE_CHOICES, default=DEFAULTS.device)
@@ -52,7 +56,7 @@ def parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     names = {"feedforward": ("width", "blocks"), "gan": ("width", "blocks")}
-    names["transformer"] = ("width", "dim", "layers")
+    names["transformer"] = ("width", "dim", "layers", "blocks")
     model = {k: getattr(args, k) for k in names[args.method] if getattr(args, k) is not None}
     return TrainConfig(
         method=args.method,
@@ -68,6 +72,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         style_weight=args.style_weight,
         tv_weight=args.tv_weight,
         adv_weight=args.adv_weight,
+        clip_grad=args.clip_grad,
+        lr_schedule=args.lr_schedule,
         device=args.device,
         seed=args.seed,
         resume=args.resume,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -53,6 +54,8 @@ class TrainConfig:
     style_weight: float = 5.0
     tv_weight: float = 2.0
     adv_weight: float = 0.05  # gan: weight of the adversarial term against the perceptual ones
+    clip_grad: float = 0.0  # max gradient norm; 0 = no clipping
+    lr_schedule: str = "constant"  # or "cosine": decays to 0 at the last iteration
     device: str = "auto"
     seed: int = 0
     resume: Path | None = None
@@ -70,6 +73,10 @@ class TrainConfig:
             raise ValueError(f"{self.method} learns one painting per network; give one --style")
         if self.size < 32 or self.size % 8:
             raise ValueError("size must be a multiple of 8, at least 32")
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError("lr_schedule must be constant or cosine")
+        if self.clip_grad < 0:
+            raise ValueError("clip_grad must be 0 (off) or positive")
         for name in ("batch", "iterations", "checkpoint_every", "log_every", "sample_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
@@ -176,10 +183,24 @@ class Trainer:
             total = total + cfg.adv_weight * adv
             losses |= {"adv": adv.item(), "d": d_loss}
         self.opt.zero_grad(set_to_none=True)
+        for group in self.opt.param_groups:
+            group["lr"] = self.learning_rate()
         total.backward()
+        if cfg.clip_grad > 0:
+            losses["grad_norm"] = nn.utils.clip_grad_norm_(
+                self.net.parameters(), cfg.clip_grad
+            ).item()
         self.opt.step()
         losses["total"] = total.item()
         return losses
+
+    def learning_rate(self) -> float:
+        """This step's rate: constant, or a cosine from `lr` down to 0 at the last step
+        (late large steps had thrown a nearly trained transformer off)."""
+        cfg = self.config
+        if cfg.lr_schedule == "constant":
+            return cfg.lr
+        return cfg.lr * 0.5 * (1 + math.cos(math.pi * self.step / cfg.iterations))
 
     @torch.no_grad()
     def evaluate(self) -> float:

@@ -106,6 +106,24 @@ def test_training_resumes_where_it_stopped(tmp_path, photo_dir):
     assert rows[-1].startswith("6,") and rows.count(rows[0]) == 1  # appended, one header
 
 
+def test_cosine_schedule_and_gradient_clipping_are_applied(tmp_path, photo_dir):
+    config = tiny_config(tmp_path, "transformer", photo_dir, iterations=4, lr=1e-3,
+                         lr_schedule="cosine", clip_grad=0.5)  # fmt: skip
+    trainer = Trainer(config)
+    rates, norms = [], []
+    for _ in range(4):
+        losses = trainer.train_step()
+        rates.append(trainer.opt.param_groups[0]["lr"])
+        norms.append(losses["grad_norm"])  # the norm before clipping, reported
+        trainer.step += 1
+    assert rates[0] == pytest.approx(1e-3) and rates == sorted(rates, reverse=True)
+    assert rates[-1] < 0.2e-3  # near the end, near 0
+    assert all(n > 0 for n in norms)
+    constant = Trainer(tiny_config(tmp_path, "feedforward", photo_dir, lr=2e-3))
+    constant.train_step()
+    assert constant.opt.param_groups[0]["lr"] == 2e-3
+
+
 def test_unreadable_photos_are_skipped_with_a_warning(tmp_path, photo_dir, caplog):
     with caplog.at_level(logging.WARNING, logger="core.training"):
         trainer = Trainer(tiny_config(tmp_path, "feedforward", photo_dir))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import permutations
+
 import pytest
 from PIL import Image
 
@@ -23,6 +25,7 @@ def test_the_per_style_families_are_shipped_for_enough_presets():
     served = index(SHIPPED)
     assert len(served.get("feedforward", [])) >= 3
     assert len(served.get("gan", [])) >= 2
+    assert len(served.get("transformer", [])) >= 2
     for styles in served.values():
         for style in styles:
             get_preset(style)  # a shipped model is named by the preset it learnt
@@ -66,6 +69,23 @@ def test_a_shipped_model_stylizes_and_keeps_the_photo(engine, vgg, method, style
     assert ours["style"] < 0.8 * unchanged["style"]
     # ... and still the same photo: far nearer its content than another photo is.
     assert ours["content"] < 0.8 * distances(unrelated, photo, painting, vgg)["content"]
+
+
+def test_the_transformer_follows_the_painting_it_is_given(engine, vgg):
+    """One network, several paintings: each output is nearer the painting it was given than
+    the output for another painting is (a network that ignores its style input fails)."""
+    photo = Image.open(PHOTO).convert("RGB")
+    styles = index(SHIPPED)["transformer"][:2]
+    paintings = {s: Image.open(get_preset(s).path).convert("RGB") for s in styles}
+    outputs = {
+        s: engine.stylize(photo, [paintings[s]], StyleParams(method="transformer", preset=s,
+                                                             size=192)).image
+        for s in styles
+    }  # fmt: skip
+    for mine, other in permutations(styles):
+        painting = paintings[mine]
+        own = distances(outputs[mine], photo, painting, vgg)["style"]
+        assert own < 0.85 * distances(outputs[other], photo, painting, vgg)["style"]
 
 
 def test_the_cli_runs_a_shipped_model(tmp_path):
