@@ -19,7 +19,7 @@ from core.images import MEDIA_TYPES
 # Authentication first: an anonymous caller learns nothing, not even a 415.
 router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(get_client)])
 ERRORS = {
-    code: {"model": ErrorPublic} for code in (400, 401, 404, 409, 410, 413, 415, 422, 429, 503)
+    code: {"model": ErrorPublic} for code in (400, 401, 404, 408, 409, 410, 413, 415, 422, 429, 503)
 }
 IMAGE_TYPES = {"content": {t: {} for t in MEDIA_TYPES.values()}}
 
@@ -32,12 +32,25 @@ async def owned(queue: JobQueue, job_id: str, client: str) -> JobRecord:
     return record
 
 
+# OpenAPI links: what a client (and a stateful fuzzer) can do with a new job's id.
+_JOB_LINKS = {
+    name: {"operationId": operation, "parameters": {"job_id": "$response.body#/id"}}
+    for name, operation in (
+        ("GetJob", "get_job"),
+        ("JobEvents", "job_events"),
+        ("JobPreview", "job_preview"),
+        ("JobResult", "job_result"),
+        ("CancelJob", "cancel_job"),
+    )
+}
+
+
 @router.post(
     "",
     operation_id="create_job",
     status_code=202,
     response_model=JobPublic,
-    responses=ERRORS,
+    responses={**ERRORS, 202: {"links": _JOB_LINKS}},
     dependencies=[Depends(require_multipart)],
 )
 async def create_job(
