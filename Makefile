@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EXTRAS ?= api,bot,dev
 
-.PHONY: run test worker lint format bench train compare install
+.PHONY: run test redis-server worker lint format bench train compare install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,16 @@ run: install
 worker: install
 	$(BIN)/python -m api.redis_worker
 
-test: install
+# The queue tests start their own Redis on loopback from Debian's redis-server package.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			(apt-get update -qq && apt-get install -y -qq redis-server) >/dev/null; \
+		else \
+			echo "the tests need redis-server: sudo apt-get install redis-server" >&2; exit 1; \
+		fi; }
+
+test: install redis-server
 	$(BIN)/python -m pytest -q
 
 lint: install
