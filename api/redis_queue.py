@@ -32,6 +32,8 @@ FUNCTION = "stylize"
 SWEPT_ERROR = "the worker running this job stopped unexpectedly; the job could not be completed"
 _RECORD_FIELDS = {f.name for f in fields(JobRecord)}
 
+# Redis gone (restarting, network cut): what redis-py raises until it reconnects by itself.
+REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -39,14 +41,13 @@ T = TypeVar("T")
 def _redis_unreachable_is_unavailable(
     method: Callable[P, Awaitable[T]],
 ) -> Callable[P, Awaitable[T]]:
-    """Redis gone (restarting, network cut) becomes QueueUnavailable: a 503 with Retry-After
-    rather than a 500. redis-py reconnects by itself on the next call once it is back."""
+    """Redis unreachable becomes QueueUnavailable: a 503 with Retry-After, not a 500."""
 
     @functools.wraps(method)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return await method(*args, **kwargs)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+        except REDIS_UNREACHABLE as exc:
             raise QueueUnavailable() from exc
 
     return wrapper
@@ -230,5 +231,5 @@ class RedisJobQueue:
     async def available(self) -> bool:
         try:
             return bool(await self.redis.ping())
-        except (RedisConnectionError, RedisTimeoutError, OSError):
+        except REDIS_UNREACHABLE:
             return False

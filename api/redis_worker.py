@@ -23,7 +23,7 @@ from saq import Worker
 
 from api.jobs import JobRecord
 from api.logs import configure_logging, job_id_var
-from api.redis_queue import FUNCTION, RedisJobQueue, _key, decode_input
+from api.redis_queue import FUNCTION, REDIS_UNREACHABLE, RedisJobQueue, _key, decode_input
 from api.settings import Settings
 from api.worker import preview_bytes
 from core.images import encode_image
@@ -32,7 +32,6 @@ from core.stylizer import Cancelled, Progress
 log = logging.getLogger("api.redis_worker")
 UPDATE_EVERY_S = 0.25
 REDIS_PATIENCE_S = 120  # how long a finished job's result waits for Redis to come back
-REDIS_UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
 
 
 async def stylize(ctx: dict[str, Any], *, job_id: str) -> dict:

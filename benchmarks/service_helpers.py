@@ -4,6 +4,7 @@ throwaway redis-server on loopback."""
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import socket
 import subprocess
@@ -32,6 +33,15 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def write_report(report: dict, out: Path | None) -> None:
+    """Print the report; write it to `out` too when given."""
+    text = json.dumps(report, indent=1)
+    print(text)  # noqa: T201
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n")
 
 
 def wait_ready(base: str, timeout: float = 180) -> None:

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import httpx
-from service_helpers import free_port, percentile, redis_server, wait_ready
+from service_helpers import free_port, percentile, redis_server, wait_ready, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = (ROOT / "examples" / "content" / "chelsea.jpg").read_bytes()
@@ -140,10 +140,7 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
         "rows": rows,
     }
-    print(json.dumps(report, indent=1))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=1) + "\n")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

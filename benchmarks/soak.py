@@ -40,7 +40,7 @@ from pathlib import Path
 
 import httpx
 from PIL import Image
-from service_helpers import free_port, percentile, redis_server, rss_mb, wait_ready
+from service_helpers import free_port, percentile, redis_server, rss_mb, wait_ready, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 PHOTO = (ROOT / "examples" / "content" / "chelsea.jpg").read_bytes()
@@ -343,10 +343,7 @@ def main() -> int:
         "cpu_count": os.cpu_count(),
         "rows": rows,
     }
-    print(json.dumps(report, indent=1))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=1) + "\n")
+    write_report(report, args.out)
     return 0 if all(all(r["checks"].values()) for r in rows) else 1
 
 

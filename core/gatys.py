@@ -23,7 +23,7 @@ from core import colour
 from core.devices import configure_backends, default_autocast, resolve_device
 from core.features import VGGFeatures, from_caffe, to_caffe
 from core.losses import StyleStatistic, content_loss, style_statistic, tv_loss
-from core.memory import check_fits, out_of_memory_as_too_large
+from core.memory import check_fits
 from core.optimize import ImageOptimizer
 from core.params import StyleParams
 from core.stylizer import BatchItem, Cancelled, Progress, ProgressCallback, StyleResult
@@ -141,10 +141,8 @@ class GatysStylizer:
         for item in items:
             _check_inputs(item.styles, params, init)
         check_fits(self.device, *self.batch_shape(items[0].content, params), batch=len(items))
-        # The estimate can be too kind (another process took memory): then this job fails
-        # cleanly and the next one starts from a clean slate.
-        with out_of_memory_as_too_large(self.device):
-            return self._optimise(items, params, init, started)
+        # Running out of memory anyway (the estimate was too kind) is handled by the Engine.
+        return self._optimise(items, params, init, started)
 
     def _optimise(
         self, items: list[BatchItem], params: StyleParams, init: Image.Image | None, started: float
