@@ -53,15 +53,46 @@ def default_autocast(device: torch.device) -> torch.dtype | None:
     return None
 
 
-@lru_cache(maxsize=1)
+def prefers_channels_last(device: torch.device, autocast_dtype: torch.dtype | None) -> bool:
+    """Whether convolutions run faster with channels-last tensors on `device`.
+
+    CUDA: cuDNN's tensor-core kernels want NHWC. CPU: only with AMX and bf16, where oneDNN
+    then picks its AMX kernels (brg_conv_*_amx) and skips a layout reorder around every
+    convolution; without AMX it measured no faster (docs/performance.md).
+    STYLIZE_CHANNELS_LAST=on|off overrides.
+    """
+    choice = os.environ.get("STYLIZE_CHANNELS_LAST", "auto").lower()
+    if choice in ("on", "1", "true"):
+        return True
+    if choice in ("off", "0", "false"):
+        return False
+    if device.type == "cuda":
+        return True
+    return device.type == "cpu" and autocast_dtype == torch.bfloat16 and cpu_has_amx()
+
+
+def cpu_flags() -> frozenset[str]:
+    """The feature flags of this x86 CPU from /proc/cpuinfo (empty elsewhere)."""
+    return _read_cpu_flags(Path("/proc/cpuinfo"))
+
+
+@lru_cache(maxsize=4)
+def _read_cpu_flags(path: Path) -> frozenset[str]:
+    try:
+        text = path.read_text()
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return frozenset(line.split(":", 1)[1].split())
+    return frozenset()
+
+
 def cpu_has_native_bf16() -> bool:
     """Whether this x86 CPU multiplies bf16 natively (AVX512-BF16 or AMX); Linux only."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    flags = next(
-        (line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")),
-        [],
-    )
-    return any(flag in flags for flag in NATIVE_BF16_FLAGS)
+    return any(flag in cpu_flags() for flag in NATIVE_BF16_FLAGS)
+
+
+def cpu_has_amx() -> bool:
+    """Whether this x86 CPU has AMX tiles that multiply bf16 (Sapphire Rapids and later)."""
+    return {"amx_bf16", "amx_tile"} <= cpu_flags()

