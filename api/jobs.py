@@ -19,6 +19,7 @@ from typing import Protocol
 
 from PIL import Image
 
+from api.estimates import Durations, job_work
 from core.params import StyleParams
 
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
@@ -74,6 +75,7 @@ class JobRecord:
     expired: bool = False
     version: int = 0
     seconds_per_step: float | None = None
+    work: float = 0.0  # in the method's unit (api.estimates.job_work), for ETAs
 
     @property
     def progress(self) -> float:
@@ -95,6 +97,7 @@ def new_record(job: JobInput) -> JobRecord:
         method=job.params.method,
         format=job.format,
         total_steps=steps,
+        work=job_work(job.params, job.content.size),
     )
 
 
@@ -153,7 +156,7 @@ class InProcessQueue:
         self._lock = threading.Lock()
         self._available = threading.Condition(self._lock)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.recent_seconds_per_mpx_step: float | None = None  # for ETAs of waiting jobs
+        self.durations = Durations()  # per-method speeds, learnt by the worker
         self.closed = False
 
     # -- called from the event loop ----------------------------------------------------
@@ -189,12 +192,13 @@ class InProcessQueue:
             rec = entry.record
             if rec.done:
                 return 0.0
-            ahead = [self._entries[i] for i in self._waiting if i != job_id]
+            ahead: list[_Entry] = []  # a running job waits for nobody: the waiting are behind it
             if rec.status == "queued":
-                ahead = ahead[: self._waiting.index(job_id)]
+                before = list(self._waiting)[: self._waiting.index(job_id)]
+                ahead = [self._entries[i] for i in before]
                 ahead += [e for e in self._entries.values() if e.record.status == "running"]
-            own = self._estimate(entry, remaining=True)
-            rest = [self._estimate(e, remaining=True) for e in ahead]
+            own = self._estimate(entry)
+            rest = [self._estimate(e) for e in ahead]
             if own is None or any(r is None for r in rest):
                 return None
             return round(own + sum(rest), 1)  # type: ignore[arg-type]
@@ -370,21 +374,18 @@ class InProcessQueue:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(entry.changed.set)
 
-    def _estimate(self, entry: _Entry, remaining: bool) -> float | None:
+    def _estimate(self, entry: _Entry) -> float | None:
+        """Seconds until this job is done, were it to start now (or as it runs)."""
         rec = entry.record
         if rec.status == "running" and rec.seconds_per_step is not None:
-            return rec.seconds_per_step * (
-                rec.total_steps - rec.step if remaining else rec.total_steps
-            )
-        if self.recent_seconds_per_mpx_step is None:
-            return None
-        params = entry.job.params if entry.job is not None else None
-        if params is None:
-            return None
-        mpx = sum((side * side * 0.75) / 1e6 * n for side, n in params.schedule())
-        return self.recent_seconds_per_mpx_step * mpx
+            return rec.seconds_per_step * (rec.total_steps - rec.step)
+        whole = self.durations.estimate(rec.method, rec.work)
+        if whole is None or rec.status != "running" or rec.started_at is None:
+            return whole
+        return max(0.0, whole - (time.time() - rec.started_at))  # no step reported yet
 
     def _retry_after(self) -> int:
-        if self.recent_seconds_per_mpx_step is None:
+        rate = self.durations.rate("gatys")
+        if rate is None:
             return 30
-        return max(1, min(600, int(self.recent_seconds_per_mpx_step * 0.2 * 250)))
+        return max(1, min(600, int(rate * 0.2 * 250)))  # a typical job: 0.2 MP, 250 steps

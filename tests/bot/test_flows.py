@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 
+import pillow_heif
 from PIL import Image
 
 from bot.callbacks import FlowAction, JobAction, ResultAction, StyleChoice
 from tests.bot.conftest import finished, jpeg, photo_and_preset
+from tests.conftest import heic, make_photo
 
 
 def decoded(data: bytes) -> Image.Image:
@@ -112,6 +114,19 @@ async def test_preset_first_then_photo(bot, telegram, service):
     telegram.document(jpeg(3), "IMG_0001.HEIC", None)  # a file named like an image
     await telegram.wait_for("sendDocument")
     assert service.last_job().form["preset"] == "wave"
+
+
+async def test_an_iphone_heic_file_reaches_the_service_byte_for_byte(bot, telegram, service):
+    pillow_heif.register_heif_opener()  # for the fake service and for decoding here
+    data = heic(make_photo(96, 64))
+    telegram.document(data, "IMG_0001.HEIC", "image/heic")
+    await telegram.wait_text("Now pick a painting")
+    telegram.press(StyleChoice(preset="wave").pack())
+    _, document = await finished(telegram)
+    sent = service.last_job().files["content"][0]
+    assert sent == data  # not transcoded, not cut
+    assert decoded(sent).format == "HEIF" and decoded(sent).size == (96, 64)
+    assert decoded(document.files["document"]).size == (96, 64)
 
 
 async def test_cancel_leaves_any_state(bot, telegram):

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import threading
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from PIL import Image
 
 from api.main import create_app
 from api.redis_worker import build_worker
 from api.settings import Settings
+from core.params import StyleParams
 from tests.api.conftest import FakeStylizer, job_files, wait_status
 
 
@@ -131,3 +134,65 @@ async def test_results_expire(mode, url):
             if status in (404, 410):
                 break
         assert status in (404, 410)
+
+
+# Every form field with a value unlike its default, and what the engine must receive for it.
+# A job with two paintings (style_blend) and a job with a preset and a trained model.
+BLENDED = {
+    "method": ("gatys", "gatys"),
+    "quality": ("fast", "fast"),
+    "content_weight": ("3.5", 3.5),
+    "style_weight": ("7.25", 7.25),
+    "tv_weight": ("0.5", 0.5),
+    "strength": ("1.75", 1.75),
+    "style_blend": ("0.25,0.75", (0.25, 0.75)),
+    "steps": ("3", 3),
+    "size": ("48", 48),
+    "preserve_color": ("luminance", "luminance"),
+    "seed": ("1234", 1234),
+    "format": ("webp", "webp"),
+}
+PRESET = {
+    "preset": ("starry_night", "starry_night"),
+    "method": ("feedforward", "feedforward"),
+    "quality": ("best", "best"),
+    "strength": ("0.5", 0.5),
+    "size": ("40", 40),
+    "preserve_color": ("histogram", "histogram"),
+    "format": ("jpeg", "jpeg"),
+}
+
+
+def form_fields(schema: dict) -> set[str]:
+    body = schema["paths"]["/jobs"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+    return set(schema["components"]["schemas"][name]["properties"])
+
+
+def test_the_jobs_below_set_every_form_field():
+    fields = form_fields(create_app(Settings(warm_up=False)).openapi())
+    # content and style are files; a field added to the form must be added to a job below.
+    assert fields - {"content", "style"} == BLENDED.keys() | PRESET.keys()
+
+
+@pytest.mark.parametrize("job", [BLENDED, PRESET], ids=["two-paintings", "preset"])
+async def test_every_form_field_reaches_the_engine(mode, url, job):
+    fake = FakeStylizer()
+    async with service(mode, fake, url) as c:
+        files = job_files(style="preset" not in job)
+        if "preset" not in job:
+            files.append(("style", ("second.png", files[-1][1][1], "image/png")))
+        r = await c.post("/jobs", files=files, data={k: sent for k, (sent, _) in job.items()})
+        assert r.status_code == 202, r.text
+        done = await wait_status(c, r.json()["id"], {"succeeded", "failed"}, timeout=30)
+        assert done["status"] == "succeeded", done
+        result = await c.get(done["result_url"])
+    (params,) = fake.calls
+    expected = {k: want for k, (_, want) in job.items() if k != "format"}
+    for name, want in expected.items():
+        assert getattr(params, name) == want, (mode, name)
+    # Nothing else changed on the way: every other setting is the engine's default.
+    assert params == StyleParams(**expected, preview_every=1)
+    fmt = job["format"][1]
+    assert result.headers["content-type"] == f"image/{fmt}"
+    assert Image.open(io.BytesIO(result.content)).format == fmt.upper()

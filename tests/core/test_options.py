@@ -1,0 +1,51 @@
+"""core.options: which method reads which option, and the refusal that names both."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.options import APPLIES_TO, NotApplicable, applies, applies_note, check_options
+from core.params import METHODS, StyleParams
+
+
+def test_gatys_reads_every_option():
+    assert all(applies(option, "gatys") for option in APPLIES_TO)
+    check_options("gatys", APPLIES_TO)
+
+
+@pytest.mark.parametrize("method", ["feedforward", "gan", "transformer"])
+def test_trained_models_take_no_loss_weights_steps_or_seed(method):
+    for option in ("content_weight", "style_weight", "tv_weight", "steps", "seed", "init"):
+        assert not applies(option, method), option
+    for option in ("size", "quality", "strength", "preserve_color", "format"):
+        assert applies(option, method), option
+
+
+def test_only_the_transformer_of_the_trained_models_blends_paintings():
+    assert [m for m in METHODS if applies("style_blend", m)] == ["gatys", "transformer"]
+
+
+def test_the_refusal_names_each_ignored_option_and_the_method():
+    with pytest.raises(NotApplicable) as caught:
+        check_options("feedforward", ["size", "seed", "steps", "strength"])
+    message = str(caught.value)
+    assert "steps: does not apply to method feedforward" in message
+    assert "seed: does not apply to method feedforward" in message
+    assert "size" not in message and "strength" not in message
+    assert isinstance(caught.value, ValueError)  # callers map it to their own 4xx
+
+
+def test_options_that_apply_pass():
+    check_options("gan", ["size", "quality", "strength", "preserve_color", "format"])
+    check_options("transformer", ["style_blend", "size"])
+
+
+def test_every_option_is_a_job_setting_or_the_output_format():
+    settings = set(StyleParams.__dataclass_fields__)
+    assert set(APPLIES_TO) - settings == {"format"}
+
+
+def test_notes_for_the_docs():
+    assert applies_note("size") == "Applies to every method."
+    assert applies_note("steps") == "Applies to gatys only."
+    assert applies_note("style_blend") == "Applies to gatys and transformer only."
