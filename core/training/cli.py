@@ -48,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=DEVICE_CHOICES, default=DEFAULTS.device)
     p.add_argument("--seed", type=int, default=DEFAULTS.seed)
     p.add_argument("--resume", type=Path, help="a .train state written by an earlier run")
+    p.add_argument(
+        "--init-from", type=Path, help="start from a trained checkpoint's network (same paintings)"
+    )
     p.add_argument("--sample-every", type=int, default=DEFAULTS.sample_every)
     p.add_argument("--checkpoint-every", type=int, default=DEFAULTS.checkpoint_every)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -77,6 +80,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         device=args.device,
         seed=args.seed,
         resume=args.resume,
+        init_from=args.init_from,
         sample_every=args.sample_every,
         checkpoint_every=args.checkpoint_every,
         model=model,

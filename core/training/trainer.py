@@ -66,6 +66,9 @@ class TrainConfig:
     device: str = "auto"
     seed: int = 0
     resume: Path | None = None
+    # A trained checkpoint whose network starts this run (e.g. a feedforward model that a gan
+    # run sharpens with its discriminator): same architecture and paintings, in that order.
+    init_from: Path | None = None
     sample_every: int = 200
     checkpoint_every: int = 100
     log_every: int = 10
@@ -134,6 +137,8 @@ class Trainer:
             self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=config.lr_d, betas=(0.5, 0.99))
         self.step = 0
         self.seconds = 0.0
+        if config.init_from is not None and config.resume is None:
+            self._start_from(config.init_from)
         if config.resume is not None:
             self._load_state(config.resume)
         # Fixed photos (and paintings) for the sample images, so they are comparable.
@@ -345,6 +350,23 @@ class Trainer:
         tmp = path.with_suffix(".tmp")
         torch.save(state, tmp)
         tmp.replace(path)
+
+    def _start_from(self, path: Path) -> None:
+        from core.models.checkpoint import load
+
+        checkpoint = load(path)
+        if checkpoint.styles != self.config.style_ids:
+            raise ValueError(
+                f"{path} learnt {', '.join(checkpoint.styles)}; this run trains "
+                f"{', '.join(self.config.style_ids)} (same paintings, same order needed)"
+            )
+        if checkpoint.method == "transformer" or self.config.method == "transformer":
+            if checkpoint.method != self.config.method:
+                raise ValueError(f"{path} is a {checkpoint.method} network")
+        self.net = checkpoint.model(self.device).train()
+        self.net = self.net.to(memory_format=self.memory_format)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=self.config.lr)
+        log.info("started from %s", path)
 
     def _load_state(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=False)

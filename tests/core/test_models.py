@@ -152,6 +152,21 @@ def test_cosine_schedule_and_gradient_clipping_are_applied(tmp_path, photo_dir):
     assert constant.opt.param_groups[0]["lr"] == 2e-3
 
 
+def test_a_gan_run_can_start_from_a_trained_feedforward_network(tmp_path, photo_dir):
+    styles = [STARRY, SCREAM]
+    first = tiny_config(tmp_path, "feedforward", photo_dir, styles=styles, iterations=2)
+    Trainer(first).run()
+    learnt = load(first.out).model()
+    gan = Trainer(tiny_config(tmp_path, "gan", photo_dir, styles=styles, init_from=first.out))
+    theirs = learnt.state_dict()
+    for name, mine in gan.net.state_dict().items():
+        assert torch.equal(mine, theirs[name]), name
+    assert gan.record({})["config"]["init_from"] == str(first.out)
+    with pytest.raises(ValueError, match="same paintings"):
+        Trainer(tiny_config(tmp_path, "gan", photo_dir, styles=[SCREAM, STARRY],
+                            init_from=first.out))  # fmt: skip
+
+
 def test_unreadable_photos_are_skipped_with_a_warning(tmp_path, photo_dir, caplog):
     with caplog.at_level(logging.WARNING, logger="core.training"):
         trainer = Trainer(tiny_config(tmp_path, "feedforward", photo_dir))
