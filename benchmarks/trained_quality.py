@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from core import colour  # noqa: E402
 from core.engine import Engine  # noqa: E402
-from core.gatys import image_to_tensor, tensor_to_image  # noqa: E402
-from core.metrics import _network, distances  # noqa: E402
+from core.gatys import image_to_tensor  # noqa: E402
+from core.metrics import _network, colour_transfer, distances  # noqa: E402
 from core.params import StyleParams  # noqa: E402
 from core.presets import get_preset  # noqa: E402
 
@@ -47,12 +47,6 @@ SCORES = ("style_vs_photo", "style_vs_colour_transfer", "content_vs_unrelated", 
 
 def held_out_photos(folders: list[Path]) -> list[Path]:
     return sorted(p for f in folders for p in f.glob("*.jpg"))
-
-
-def colour_transfer(photo: Image.Image, painting: Image.Image) -> Image.Image:
-    """The trivial stylization: the photo's colours matched to the painting's statistics."""
-    out = colour.match_colour_histogram(image_to_tensor(photo), image_to_tensor(painting))
-    return tensor_to_image(out)
 
 
 def contrast(image: Image.Image) -> float:

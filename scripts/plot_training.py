@@ -18,9 +18,12 @@ TERMS = ("total", "content", "style", "tv", "adv", "d")
 
 
 def read_log(path: Path) -> dict[str, list[float]]:
+    """The log's columns; a run resumed from an earlier state logs some steps again, and the
+    later rows are the ones its weights went on from."""
     with path.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    return {k: [float(r[k]) for r in rows] for k in rows[0]} if rows else {}
+        rows = {r["step"]: r for r in csv.DictReader(f)}  # the last row of each step wins
+    ordered = sorted(rows.values(), key=lambda r: int(r["step"]))
+    return {k: [float(r[k]) for r in ordered] for k in ordered[0]} if ordered else {}
 
 
 def smooth(values: list[float], window: int) -> list[float]:

@@ -1,7 +1,7 @@
 """`stylize-train`: train a feed-forward stylizer on a folder of photos and one or more paintings.
 
     stylize-train --method feedforward --content-dir data/photos \
-        --style core/styles/starry_night.jpg --out core/checkpoints/feedforward_starry_night.pt
+        --style core/styles/starry_night.jpg --out starry_night.pt
 """
 
 from __future__ import annotations

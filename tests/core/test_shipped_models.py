@@ -5,25 +5,24 @@ from __future__ import annotations
 from itertools import permutations
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps, ImageStat
 
 from core.engine import SHIPPED_CHECKPOINTS, Engine
 from core.gatys import GatysStylizer
-from core.metrics import distances
+from core.metrics import colour_transfer, distances
 from core.models.checkpoint import index, load
 from core.params import StyleParams
-from core.presets import get_preset
+from core.presets import PRESETS, get_preset
 from tests.conftest import EXAMPLES
 from tests.core.test_cli import stylize
 
 SHIPPED = sorted(SHIPPED_CHECKPOINTS.glob("*.pt"))
 PHOTO = EXAMPLES / "content" / "tubingen.jpg"
-OTHER_PHOTO = EXAMPLES / "content" / "chelsea.jpg"
 
 
 def test_the_per_style_families_are_shipped_for_enough_presets():
     served = index(SHIPPED)
-    assert len(served.get("feedforward", [])) >= 3
+    assert served.get("feedforward") == sorted(p.id for p in PRESETS)  # every preset
     assert len(served.get("gan", [])) >= 2
     assert len(served.get("transformer", [])) >= 2
     for styles in served.values():
@@ -53,39 +52,110 @@ def _cases() -> list[tuple[str, str]]:
     return [(m, s) for m, styles in index(SHIPPED).items() for s in styles]
 
 
-@pytest.mark.parametrize(("method", "style"), _cases())
-def test_a_shipped_model_stylizes_and_keeps_the_photo(engine, vgg, method, style):
-    photo = Image.open(PHOTO).convert("RGB")
-    painting = Image.open(get_preset(style).path).convert("RGB")
-    params = StyleParams(method=method, preset=style, size=192)
-    result = engine.stylize(photo, [painting], params).image
-    assert max(result.size) == 192
+# Photos no model trained on (examples/heldout/), two per check to keep the suite quick;
+# benchmarks/trained_quality.py scores every held-out photo at 512 px.
+HELD_OUT = [EXAMPLES / "heldout" / n for n in ("gateway_of_india.jpg", "lemurs.jpg")]
+SIZE = 256
+# Per family, the mean over HELD_OUT of each ratio, measured on the shipped checkpoints at
+# this size (docs/models.md gives them at 512 px on every held-out photo); each bound sits a
+# little above the worst preset's mean and clearly below what the trivial answers score
+# (the photo itself: 1.0 of its own; the photo in the painting's colours: 1.0 of its own).
+BOUNDS = {
+    # style / photo's, style / colour transfer's, content / unrelated photo's
+    "feedforward": (0.8, 0.85, 0.5),  # worst means: 0.74 (malevich), 0.80 (the_scream), 0.45
+    "gan": (0.65, 0.85, 0.6),  # 0.59, 0.80, 0.55
+    "transformer": (0.6, 0.75, 0.5),  # 0.53, 0.65, 0.41
+}
 
-    ours = distances(result, photo, painting, vgg)
-    unchanged = distances(photo.resize(result.size), photo, painting, vgg)
-    unrelated = Image.open(OTHER_PHOTO).convert("RGB").resize(result.size)
-    # Stylized: at least a fifth nearer the painting's statistics than the photo itself is
-    # (measured: 0.69-0.75 of it for the CNNs) ...
-    assert ours["style"] < 0.8 * unchanged["style"]
+
+def _open(path) -> Image.Image:
+    return Image.open(path).convert("RGB")
+
+
+@pytest.mark.parametrize(("method", "style"), _cases())
+def test_a_shipped_model_paints_more_than_a_colour_filter(engine, vgg, method, style):
+    painting = _open(get_preset(style).path)
+    ratios = []
+    for i, path in enumerate(HELD_OUT):
+        photo = _open(path)
+        result = engine.stylize(photo, [painting], StyleParams(method=method, preset=style,
+                                                               size=SIZE)).image  # fmt: skip
+        assert max(result.size) == SIZE
+        photo = photo.resize(result.size)
+        unrelated = ImageOps.fit(_open(HELD_OUT[1 - i]), result.size)
+        ours = distances(result, photo, painting, vgg)
+        untouched = distances(photo, photo, painting, vgg)["style"]
+        recoloured = distances(colour_transfer(photo, painting), photo, painting, vgg)["style"]
+        other = distances(unrelated, photo, painting, vgg)["content"]
+        ratios.append((ours["style"] / untouched, ours["style"] / recoloured,
+                       ours["content"] / other))  # fmt: skip
+    by_photo, by_colour, by_other = (sum(r) / len(r) for r in zip(*ratios, strict=True))
+    bound_photo, bound_colour, bound_other = BOUNDS[method]
+    # Nearer the painting than the photo is, and than the photo in the painting's colours
+    # is: the network adds texture and strokes, not only colour ...
+    assert by_photo < bound_photo and by_colour < bound_colour, ratios
     # ... and still the same photo: far nearer its content than another photo is.
-    assert ours["content"] < 0.8 * distances(unrelated, photo, painting, vgg)["content"]
+    assert by_other < bound_other, ratios
+
+
+def test_the_baselines_of_that_check_are_what_they_claim(vgg):
+    """The colour transfer does move towards the painting's statistics (so beating it means
+    something) and a flat colour keeps nothing of the photo (so the content bound can fail)."""
+    photo, painting = _open(HELD_OUT[0]), _open(get_preset("starry_night").path)
+    photo.thumbnail((SIZE, SIZE))
+    untouched = distances(photo, photo, painting, vgg)
+    recoloured = distances(colour_transfer(photo, painting), photo, painting, vgg)
+    assert recoloured["style"] < 0.95 * untouched["style"]
+    flat = Image.new("RGB", photo.size, tuple(int(v) for v in ImageStat.Stat(painting).mean))
+    unrelated = ImageOps.fit(_open(HELD_OUT[1]), photo.size)
+    other = distances(unrelated, photo, painting, vgg)["content"]
+    assert distances(flat, photo, painting, vgg)["content"] > 0.5 * other
+
+
+def _texture_distance(image: Image.Image, photo, painting, vgg) -> float:
+    """Style distance once the image wears the painting's colours: what is left is texture."""
+    return distances(colour_transfer(image, painting), photo, painting, vgg)["style"]
 
 
 def test_the_transformer_follows_the_painting_it_is_given(engine, vgg):
     """One network, several paintings: each output is nearer the painting it was given than
     the output for another painting is (a network that ignores its style input fails)."""
-    photo = Image.open(PHOTO).convert("RGB")
+    photo = _open(HELD_OUT[0])
     styles = index(SHIPPED)["transformer"][:2]
-    paintings = {s: Image.open(get_preset(s).path).convert("RGB") for s in styles}
+    paintings = {s: _open(get_preset(s).path) for s in styles}
     outputs = {
         s: engine.stylize(photo, [paintings[s]], StyleParams(method="transformer", preset=s,
-                                                             size=192)).image
+                                                             size=SIZE)).image
         for s in styles
     }  # fmt: skip
+    photo = photo.resize(outputs[styles[0]].size)
     for mine, other in permutations(styles):
         painting = paintings[mine]
         own = distances(outputs[mine], photo, painting, vgg)["style"]
         assert own < 0.85 * distances(outputs[other], photo, painting, vgg)["style"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the shipped transformer (3 paintings, 600 steps at 128 px) follows a painting's "
+    "colours more than its texture (docs/models.md); a retrained one must pass this",
+)
+def test_the_transformer_follows_the_painting_in_texture_not_only_colour(engine, vgg):
+    """Both outputs recoloured to the painting's palette: what is left is texture, and the
+    output made for the painting must be nearer it. A network that only recolours fails."""
+    photo = _open(HELD_OUT[0])
+    styles = index(SHIPPED)["transformer"][:2]
+    paintings = {s: _open(get_preset(s).path) for s in styles}
+    outputs = {
+        s: engine.stylize(photo, [paintings[s]], StyleParams(method="transformer", preset=s,
+                                                             size=SIZE)).image
+        for s in styles
+    }  # fmt: skip
+    photo = photo.resize(outputs[styles[0]].size)
+    for mine, other in permutations(styles):
+        painting = paintings[mine]
+        own = _texture_distance(outputs[mine], photo, painting, vgg)
+        assert own < 0.9 * _texture_distance(outputs[other], photo, painting, vgg)
 
 
 def test_the_cli_runs_a_shipped_model(tmp_path):
@@ -99,7 +169,8 @@ def test_the_cli_runs_a_shipped_model(tmp_path):
 
 
 def test_the_cli_names_the_presets_a_model_knows(tmp_path):
-    run = stylize(PHOTO, "--preset", "zigzags", "--method", "feedforward", "-o", tmp_path / "o.png")
+    untrained = next(p.id for p in PRESETS if p.id not in index(SHIPPED)["gan"])
+    run = stylize(PHOTO, "--preset", untrained, "--method", "gan", "-o", tmp_path / "o.png")
     assert run.returncode == 1
     assert "needs a preset it was trained on" in run.stderr
     assert "Traceback" not in run.stderr
