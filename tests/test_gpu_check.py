@@ -40,10 +40,13 @@ def summary(smoke) -> dict:
 
 
 def make_dry_run(*args: str) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DEVICE", "OUT", "SMOKE")}
+    # Under `make test` the parent's MAKELEVEL/MAKEFLAGS would add "Entering directory" lines.
+    inherited = ("DEVICE", "OUT", "SMOKE", "MAKELEVEL", "MAKEFLAGS", "MFLAGS")
+    env = {k: v for k, v in os.environ.items() if k not in inherited}
     dry = subprocess.run(
-        ["make", "-n", "gpu-check", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+        ["make", "-n", "--no-print-directory", "gpu-check", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
     assert dry.returncode == 0, dry.stderr
     return dry.stdout.split()
 
