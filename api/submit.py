@@ -30,6 +30,8 @@ async def submit_job(
         raise HTTPException(
             422, f"method: {method} is not available for {where}; available: {', '.join(available)}"
         )
+    if job.params.init == "preview":
+        _check_preview(job.params.preset, available)
     try:
         record = await queue.submit(job)
     except QueueFull:
@@ -38,3 +40,15 @@ async def submit_job(
     state.metrics.submitted.inc()
     log.info("job queued", extra={"job_id": record.id})
     return record
+
+
+def _check_preview(preset: str | None, available: list[str]) -> None:
+    """init=preview starts from a trained model's output: the preset must have one."""
+    if preset is not None and set(available) - {"gatys"}:
+        return
+    what = f"preset {preset} has" if preset else "an uploaded style image has"
+    raise HTTPException(
+        422,
+        f"init: preview needs a preset with a trained model; {what} none (use init=content, "
+        "or a preset whose methods in GET /styles list feedforward, gan or transformer)",
+    )

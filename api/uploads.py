@@ -50,6 +50,7 @@ class JobForm:
     size: int | None
     preserve_color: str
     seed: int | None
+    init: str
     format: str
     sent: frozenset[str] = frozenset()  # the fields the request gave, defaults aside
 
@@ -132,8 +133,23 @@ async def job_form(
     ] = "none",
     seed: Annotated[
         int | None,
-        Form(ge=0, le=2**32 - 1, description="Random seed. " + applies_note("seed")),
+        Form(
+            ge=0,
+            le=2**32 - 1,
+            description="Draws the noise of init=noise; with any other start it would change "
+            "nothing, so it is refused there (422). " + applies_note("seed"),
+        ),
     ] = None,
+    init: Annotated[
+        Literal["content", "noise", "preview"],
+        Form(
+            description="Where the optimisation starts: content (the photo), noise (the photo "
+            "half mixed with noise drawn from seed), or preview (the preset's trained model's "
+            "output, refined on the final scale alone with fewer steps; needs a preset "
+            f"with a trained model, see GET /styles). Default {default_of('init')}. "
+            + applies_note("init")
+        ),
+    ] = "content",
     format: Annotated[
         Literal["png", "jpeg", "webp"],
         Form(description="Output encoding. " + applies_note("format")),
@@ -160,6 +176,7 @@ async def job_form(
         size,
         preserve_color,
         seed,
+        init,
         format,
         sent,
     )
@@ -191,6 +208,8 @@ def build_params(form: JobForm, settings: Settings, n_styles: int) -> StyleParam
         check_options(form.method, form.sent & APPLIES_TO.keys())
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
+    if "seed" in form.sent and form.init != "noise":
+        raise HTTPException(422, "seed: applies only with init=noise")
     if form.steps is not None and form.steps > settings.max_steps:
         raise HTTPException(422, f"steps: at most {settings.max_steps} allowed")
     if form.size is not None and form.size > settings.max_size:
@@ -217,6 +236,7 @@ def build_params(form: JobForm, settings: Settings, n_styles: int) -> StyleParam
             quality=form.quality,  # type: ignore[arg-type]
             preserve_color=form.preserve_color,  # type: ignore[arg-type]
             style_blend=blend,
+            init=form.init,  # type: ignore[arg-type]
             preset=form.preset,
             preview_every=settings.preview_every,
             **given,

@@ -61,6 +61,7 @@ class JobOptions:
     quality: str = "balanced"
     preserve_color: str = "none"
     method: str = "gatys"
+    init: str = "content"  # content | preview (Gatys from the trained model's output)
 
 
 class StylizeClient:
@@ -133,6 +134,8 @@ class StylizeClient:
         }
         if preset:
             data["preset"] = preset
+        if options.init != "content":  # the service refuses it for the trained models
+            data["init"] = options.init
         return _parse(_JOB, (await self._request("POST", "/jobs", files=files, data=data)).content)
 
     async def job(self, job_id: str) -> Job:

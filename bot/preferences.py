@@ -26,7 +26,9 @@ class Preferences:
             return self
         return replace(self, **{key: value})
 
-    def options(self, method: str = "gatys", strength_factor: float = 1.0) -> JobOptions:
+    def options(
+        self, method: str = "gatys", strength_factor: float = 1.0, init: str = "content"
+    ) -> JobOptions:
         # Stronger/Weaker multiply; the contract allows 0..10, and 0 would mean no style at all.
         strength = min(MAX_STRENGTH, max(MIN_STRENGTH, STRENGTHS[self.strength] * strength_factor))
         return JobOptions(
@@ -34,6 +36,7 @@ class Preferences:
             quality=self.quality,
             preserve_color=COLOURS[self.colour],
             method=method,
+            init=init,
         )
 
 

@@ -36,6 +36,7 @@ class Request:
     prefs: Preferences = Preferences()
     strength_factor: float = 1.0
     method: str = "gatys"
+    init: str = "content"
 
 
 class JobRunner:
@@ -120,7 +121,7 @@ class JobRunner:
             if request.style_file_id
             else None
         )
-        options = request.prefs.options(request.method, request.strength_factor)
+        options = request.prefs.options(request.method, request.strength_factor, request.init)
         return await self.client.create_job(content, style, request.preset, options)
 
     async def _watch(
@@ -195,8 +196,16 @@ class JobRunner:
 def again(request: Request, action: str) -> Request:
     """The request behind a result button: the same images, stronger, weaker or full quality."""
     factor = {"stronger": 2.0, "weaker": 0.5}.get(action, 1.0)
-    # Feed-forward nets have one fixed strength, so any change means the full method.
-    return replace(request, strength_factor=request.strength_factor * factor, method="gatys")
+    # Full quality after an instant preview refines that preview: Gatys starts from the
+    # trained model's output and runs a shorter schedule. Any other change starts from the
+    # photo. Feed-forward nets have one fixed strength, so every change means Gatys.
+    init = "preview" if action == "full" and request.method != "gatys" else "content"
+    return replace(
+        request,
+        strength_factor=request.strength_factor * factor,
+        method="gatys",
+        init=init,
+    )
 
 
 def service_message(exc: ServiceError, t: Translator) -> str:

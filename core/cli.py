@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.params import (
+    INITS,
     METHODS,
     PRESERVE_COLORS,
     QUALITIES,
@@ -89,7 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--preserve-color", choices=PRESERVE_COLORS, default=default_of("preserve_color")
     )
     p.add_argument("--optimizer", choices=("lbfgs", "adam"), default=default_of("optimizer"))
-    p.add_argument("--init", choices=("content", "noise", "image"), default=default_of("init"))
+    p.add_argument(
+        "--init",
+        choices=INITS,
+        default=default_of("init"),
+        help="start: the photo, seeded noise, --init-image, or the preset's trained model's "
+        "output refined on a shorter schedule (preview)",
+    )
     p.add_argument("--init-image", help="start image for --init image")
     p.add_argument(
         "--style-statistic", choices=("gram", "w2"), default=default_of("style_statistic")

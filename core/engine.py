@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from PIL import Image
 
-from core import memory
+from core import colour, memory
 from core.devices import resolve_device
-from core.gatys import GatysStylizer
+from core.gatys import GatysStylizer, image_to_tensor, resize_tensor, tensor_to_image
 from core.models import FAST_METHODS
 from core.params import StyleParams
 from core.presets import get_preset
@@ -20,6 +21,9 @@ SHIPPED_CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 
 
 ANY_STYLE = "*"
+# init='preview' starts from the first of these a preset has: the per-style CNN is the
+# fastest (docs/models.md) and the one the bot shows as its instant preview.
+PREVIEW_METHODS = ("feedforward", "gan", "transformer")
 
 
 class Engine:
@@ -124,9 +128,44 @@ class Engine:
         if params.preset is not None:
             get_preset(params.preset)
         with memory.out_of_memory_as_too_large(self.gatys.device):
+            if params.method == "gatys" and params.init == "preview":
+                return self._refine_preview(content, styles, params, progress)
             if params.method == "gatys":
                 return self.gatys.stylize(content, styles, params, progress, init=init)
             return self._fast_stylizer(params).stylize(content, styles, params, progress)
+
+    def preview_method(self, preset_id: str | None) -> str | None:
+        """The trained model that init='preview' starts from, in the order PREVIEW_METHODS."""
+        if preset_id is None:
+            return None
+        served = self.methods_for(preset_id)
+        return next((m for m in PREVIEW_METHODS if m in served), None)
+
+    def _refine_preview(
+        self,
+        content: Image.Image,
+        styles: Sequence[Image.Image],
+        params: StyleParams,
+        progress: ProgressCallback | None,
+    ) -> StyleResult:
+        """Gatys from the trained model's output (at the job's size and strength), on the
+        shorter schedule that StyleParams.schedule() gives init='preview'."""
+        method = self.preview_method(params.preset)
+        if method is None:
+            what = f"preset {params.preset}" if params.preset else "a job without a preset"
+            with_model = sorted({s for styles_ in self.fast_models().values() for s in styles_})
+            raise ValueError(
+                f"init='preview' needs a preset with a trained model; {what} has none "
+                f"(presets with one: {', '.join(with_model) or 'none'})"
+            )
+        model_params = params.with_changes(method=method, init="content", preview_every=0)
+        # No progress from the model's one pass: the job's steps are the refinement's.
+        preview = self._fast_stylizer(model_params).stylize(content, styles, model_params)
+        start = preview.image
+        if params.preserve_color == "none" and styles:
+            start = _with_palette_of(start, styles[0])
+        result = self.gatys.stylize(content, styles, params, progress, init=start)
+        return replace(result, seconds=result.seconds + preview.seconds)
 
     def _fast_stylizer(self, params: StyleParams) -> Stylizer:
         served = self._fast.get(params.method)
@@ -143,3 +182,15 @@ class Engine:
             f"method {params.method!r} needs a preset it was trained on ({trained}); "
             "use gatys or transformer for other paintings"
         )
+
+
+def _with_palette_of(image: Image.Image, painting: Image.Image) -> Image.Image:
+    """`image` recoloured to the painting's colour mean and covariance.
+
+    The models' output is paler than their painting (luminance contrast 0.77-0.93 of the
+    photo's, where Gatys reaches 1.0-1.2); from the recoloured start the refinement ends
+    less washed out and nearer the painting's style (docs/engine.md, "Refining the preview").
+    """
+    side = max(image.size)
+    palette = resize_tensor(image_to_tensor(painting, "cpu"), side)
+    return tensor_to_image(colour.match_colour_histogram(image_to_tensor(image, "cpu"), palette))

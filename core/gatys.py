@@ -35,6 +35,9 @@ from core.stylizer import BatchItem, Cancelled, Progress, ProgressCallback, Styl
 
 MIN_STYLE_SIDE = 32
 PLATEAU_WINDOW = 10  # steps over which `early_stop` measures the loss's fall
+# L-BFGS's first step from a trained model's output, in mean pixel levels (0..255): torch's
+# own is too short to measure curvature under bf16 (core.optimize.ImageOptimizer).
+PREVIEW_FIRST_STEP = 1.0
 
 
 def image_to_tensor(img: Image.Image, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -123,8 +126,8 @@ class GatysStylizer:
     @classmethod
     def batch_key(cls, content: Image.Image, params: StyleParams) -> Hashable | None:
         """Jobs with equal keys can share one batch; None: this job runs alone."""
-        if params.method != "gatys" or params.init == "image":
-            return None
+        if params.method != "gatys" or params.init in ("image", "preview"):
+            return None  # each job starts from an image of its own
         return cls.batch_shape(content, params), replace(params, preset=None)
 
     @staticmethod
@@ -189,7 +192,11 @@ class GatysStylizer:
             ]
             image = self._initial_image(image, content_scaled, params, init)
             optimizer = ImageOptimizer(
-                image, params.optimizer, params.learning_rate, loss_scale=float(image[0, 0].numel())
+                image,
+                params.optimizer,
+                params.learning_rate,
+                loss_scale=float(image[0, 0].numel()),
+                first_step=PREVIEW_FIRST_STEP if params.init == "preview" else None,
             )
 
             def loss_fn(
@@ -338,9 +345,12 @@ class GatysStylizer:
         if params.init == "noise":
             noise = init_noise(h, w, params.seed).to(self.device)  # one draw serves a batch
             return self._prep(0.5 * content + 0.5 * noise)
-        if params.init == "image" and init is not None:
+        if params.init in ("image", "preview") and init is not None:
             start = image_to_tensor(init, self.device)
-            return self._prep(F.interpolate(start, size=(h, w), mode="bicubic", antialias=True))
+            start = F.interpolate(start, size=(h, w), mode="bicubic", antialias=True).clamp(0, 1)
+            if params.preserve_color == "luminance":  # the optimiser works on grey images
+                start = colour.luminance(start)
+            return self._prep(start)
         return self._prep(content)
 
     def _progress(
@@ -384,6 +394,8 @@ def _check_inputs(
         )
     if params.init == "image" and init is None:
         raise ValueError("init='image' needs an init image")
+    if params.init == "preview" and init is None:
+        raise ValueError("init='preview' needs the trained model's output; run it through Engine")
     return list(styles)
 
 

@@ -16,8 +16,15 @@ class ImageOptimizer:
     """Steps an image tensor against a loss, one function evaluation per `step()`."""
 
     def __init__(
-        self, image: torch.Tensor, kind: str, lr: float | None = None, loss_scale: float = 1.0
+        self,
+        image: torch.Tensor,
+        kind: str,
+        lr: float | None = None,
+        loss_scale: float = 1.0,
+        first_step: float | None = None,
     ) -> None:
+        """`first_step`: mean |change| per value (0..255 pixel units) of L-BFGS's first step;
+        None keeps torch's, 1/||g||_1 long."""
         # Plain contiguous layout: L-BFGS flattens the gradient with view(), which a
         # channels-last tensor refuses; the network gets its own layout per call.
         self.image = image.detach().clone(memory_format=torch.contiguous_format)
@@ -41,6 +48,13 @@ class ImageOptimizer:
         self.average = self.image.detach().clone() if kind == "adam" else None
         self.steps_done = 0
         self.loss_scale = loss_scale
+        # torch's first L-BFGS step is 1/||g||_1 long: far under a pixel level, so under bf16
+        # the first curvature pair can be rounding noise. From a trained model's output that
+        # sent the second step to a loss of 1e10 (docs/engine.md, "Refining the preview").
+        # torch takes min(1, 1/||g||_1) * lr, so this lr gives a mean |step| of first_step.
+        self._first_lr = None
+        if kind == "lbfgs" and first_step is not None:
+            self._first_lr = lr * first_step * image.numel()
 
     def step(self, loss_fn: LossFn) -> Any:
         terms: Any = None
@@ -54,7 +68,12 @@ class ImageOptimizer:
             (loss * self.loss_scale).backward()
             return loss * self.loss_scale
 
+        group = self.optimizer.param_groups[0]
+        lr = group["lr"]
+        if self._first_lr is not None and self.steps_done == 0:
+            group["lr"] = self._first_lr
         self.optimizer.step(closure)
+        group["lr"] = lr
         self.steps_done += 1
         if self.average is not None:
             decay = min(0.95, self.steps_done / (self.steps_done + 10))

@@ -14,13 +14,14 @@ Method = Literal["gatys", "feedforward", "gan", "transformer"]
 Quality = Literal["fast", "balanced", "best"]
 PreserveColor = Literal["none", "luminance", "histogram"]
 Optimizer = Literal["lbfgs", "adam"]
-Init = Literal["content", "noise", "image"]
+Init = Literal["content", "noise", "image", "preview"]
 StyleStatistic = Literal["gram", "w2"]
 Device = Literal["auto", "cpu", "cuda", "mps"]
 
 METHODS: tuple[Method, ...] = ("gatys", "feedforward", "gan", "transformer")
 QUALITIES: tuple[Quality, ...] = ("fast", "balanced", "best")
 PRESERVE_COLORS: tuple[PreserveColor, ...] = ("none", "luminance", "histogram")
+INITS: tuple[Init, ...] = ("content", "noise", "image", "preview")
 
 CONTENT_LAYERS: tuple[str, ...] = ("relu4_2",)
 STYLE_LAYERS: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
@@ -84,6 +85,17 @@ QUALITY_PRESETS: dict[Quality, QualityPreset] = {
 }
 
 
+# init='preview' refines a trained model's output: the final scale alone, with this fraction
+# of the preset's final-scale iterations, chosen with benchmarks/refine.py (docs/engine.md,
+# "Refining the preview").
+PREVIEW_REFINE_FRACTION = 0.5
+
+
+def refine_steps(preset: QualityPreset, fraction: float = PREVIEW_REFINE_FRACTION) -> int:
+    """Iterations of an init='preview' job: `fraction` of the preset's final-scale ones."""
+    return max(1, round(fraction * preset.steps[-1]))
+
+
 @dataclass(frozen=True)
 class StyleParams:
     """One job's settings. `None` means "take it from the quality preset"."""
@@ -101,6 +113,8 @@ class StyleParams:
     preserve_color: PreserveColor = "none"
     optimizer: Optimizer = "lbfgs"
     learning_rate: float | None = None  # None: 1.0 L-BFGS, 4.0 Adam (0..255 px; DEFAULT_LR)
+    # Start of the optimisation: the photo, the photo half mixed with seeded noise, a given
+    # image, or a trained model's output for the preset (core.engine runs it first).
     init: Init = "content"
     style_statistic: StyleStatistic = "gram"
     content_layers: tuple[str, ...] = CONTENT_LAYERS
@@ -145,7 +159,7 @@ class StyleParams:
         _check_choice("quality", self.quality, QUALITIES)
         _check_choice("preserve_color", self.preserve_color, PRESERVE_COLORS)
         _check_choice("optimizer", self.optimizer, ("lbfgs", "adam"))
-        _check_choice("init", self.init, ("content", "noise", "image"))
+        _check_choice("init", self.init, INITS)
         _check_choice("style_statistic", self.style_statistic, ("gram", "w2"))
         if not self.content_layers:
             raise ValueError("content_layers must name at least one layer")
@@ -174,9 +188,14 @@ class StyleParams:
 
         Scales whose side would be under 64 px are dropped: VGG's deep layers have nothing
         left to see there. Explicit `steps` are shared out in the preset's proportions.
+        init='preview' runs the final scale alone: explicit `steps`, else refine_steps().
         """
         preset = self.quality_preset
         size = self.output_size
+        if self.init == "preview":
+            # The model's output already has the painting's large-scale structure, which the
+            # coarse scales exist to build: only the final scale runs, and shorter.
+            return [(size, self.steps if self.steps is not None else refine_steps(preset))]
         pairs = [(round(size * s), n) for s, n in zip(preset.scales, preset.steps, strict=True)]
         pairs = [(px, n) for px, n in pairs if px >= 64] or [(size, preset.steps[-1])]
         pairs[-1] = (size, pairs[-1][1])
@@ -210,7 +229,9 @@ def default_of(name: str) -> object:
 
 __all__ = [
     "BOUNDS",
+    "INITS",
     "METHODS",
+    "PREVIEW_REFINE_FRACTION",
     "PRESERVE_COLORS",
     "QUALITIES",
     "QUALITY_PRESETS",
@@ -221,4 +242,5 @@ __all__ = [
     "QualityPreset",
     "StyleParams",
     "default_of",
+    "refine_steps",
 ]

@@ -13,6 +13,8 @@ from PIL import Image
 
 from api.main import create_app
 from api.settings import Settings
+from core.engine import Engine
+from core.gatys import GatysStylizer
 from core.params import StyleParams
 from core.stylizer import Progress, StyleResult
 from tests.conftest import encode, make_photo
@@ -80,6 +82,18 @@ async def app(settings, fake):
     application = create_app(settings, stylizer=fake)
     async with LifespanManager(application):
         yield application
+
+
+@pytest.fixture
+async def engine_client(vgg):
+    """The service over the real engine (VGG19 on the CPU), so that nothing stands in for the
+    code that turns pixels into the output file."""
+    engine = Engine(GatysStylizer(vgg, "cpu"))
+    app = create_app(Settings(warm_up=False, preview_every=0), stylizer=engine)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=60) as c:
+            yield c
 
 
 @pytest.fixture

@@ -8,9 +8,6 @@ from asgi_lifespan import LifespanManager
 from PIL import Image, ImageCms
 
 from api.main import create_app
-from api.settings import Settings
-from core.engine import Engine
-from core.gatys import GatysStylizer
 from tests.api.conftest import job_files, photo_bytes
 from tests.conftest import encode, make_photo
 
@@ -183,18 +180,6 @@ def photo_with_metadata() -> bytes:
     assert sent.getexif().get_ifd(0x8825) and sent.info["icc_profile"] == icc
     assert b"SecretXmp" in sent.info["xmp"]
     return data
-
-
-@pytest.fixture
-async def engine_client(vgg):
-    """The service over the real engine (VGG19 on the CPU), so that nothing stands in for the
-    code that turns pixels into the output file."""
-    engine = Engine(GatysStylizer(vgg, "cpu"))
-    app = create_app(Settings(warm_up=False, preview_every=0), stylizer=engine)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=60) as c:
-            yield c
 
 
 @pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])

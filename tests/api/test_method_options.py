@@ -20,6 +20,7 @@ GATYS_ONLY = {
     "tv_weight": "1",
     "steps": "5",
     "seed": "7",
+    "init": "noise",  # the seed draws its noise: without it the seed is refused
 }
 EVERY_METHOD = {
     "size": "64",

@@ -156,6 +156,7 @@ async def test_again_stronger_weaker(bot, telegram, service):
         await finished(telegram, after=mark)
         job = service.last_job()
         assert job.form["strength"] == strength and job.form["preset"] == "the_scream"
+        assert "init" not in job.form  # from the photo
     mark = telegram.mark()
     telegram.press(buttons["again"])
     await telegram.wait_text("Now pick a painting", after=mark)
@@ -170,13 +171,21 @@ async def test_instant_preview_then_full_quality(bot, telegram, service):
     await photo_and_preset(telegram, "starry_night")  # the service has a fast model for it
     preview, _ = await finished(telegram)
     assert "quick preview" in preview.text
-    assert service.last_job().form["method"] == "feedforward"
+    first = service.last_job().form
+    assert first["method"] == "feedforward" and "init" not in first  # a model takes no init
     full = next(d for d in preview.buttons() if d.startswith("res:full"))
     mark = telegram.mark()
     telegram.press(full)
-    await finished(telegram, after=mark)
+    refined, _ = await finished(telegram, after=mark)
     job = service.last_job().form
     assert job["method"] == "gatys" and job["preset"] == "starry_night"
+    assert job["init"] == "preview"  # Gatys refines the preview the user saw
+    # Stronger on the refined result starts from the photo again.
+    stronger = next(d for d in refined.buttons() if d.startswith("res:stronger"))
+    mark = telegram.mark()
+    telegram.press(stronger)
+    await finished(telegram, after=mark)
+    assert "init" not in service.last_job().form
 
 
 async def test_a_failed_job_is_reported(bot, telegram, service):

@@ -80,4 +80,7 @@ async def test_the_bot_sends_only_fields_each_method_uses(telegram):
             mark = telegram.mark()
             telegram.press(full)
             await finished(telegram, after=mark, timeout=30)
-    assert [p.method for p in fake.calls] == ["feedforward", "gatys"]
+    assert [(p.method, p.init) for p in fake.calls] == [
+        ("feedforward", "content"),
+        ("gatys", "preview"),
+    ]

@@ -113,6 +113,17 @@ def test_strength_buttons_multiply_and_clamp():
     assert Preferences().with_choice("quality", "bogus") == Preferences()
 
 
+def test_full_quality_refines_the_instant_preview():
+    preview = Request(1, 1, "c", preset="starry_night", method="feedforward")
+    full = again(preview, "full")
+    assert (full.method, full.init) == ("gatys", "preview")
+    assert full.prefs.options(full.method, full.strength_factor, full.init).init == "preview"
+    # Stronger or weaker change the strength: they start from the photo.
+    assert again(preview, "stronger").init == "content"
+    assert again(full, "weaker").init == "content"
+    assert again(Request(1, 1, "c", preset="starry_night"), "full").init == "content"
+
+
 @pytest.mark.parametrize(
     ("error", "says"),
     [

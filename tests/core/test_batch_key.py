@@ -79,4 +79,5 @@ def test_the_painting_source_does_not_split_a_batch():
 
 def test_jobs_that_start_from_their_own_image_run_alone():
     assert key(replace(BASE, init="image")) is None
+    assert key(replace(BASE, init="preview", preset="starry_night")) is None
     assert key(replace(BASE, method="transformer")) is None

@@ -150,6 +150,7 @@ BLENDED = {
     "size": ("48", 48),
     "preserve_color": ("luminance", "luminance"),
     "seed": ("1234", 1234),
+    "init": ("noise", "noise"),  # the one start that reads the seed
     "format": ("webp", "webp"),
 }
 PRESET = {
