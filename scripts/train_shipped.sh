@@ -24,11 +24,9 @@ declare -A RUNS=(
   # The same eight, sharpened by a patch discriminator (a head per painting), starting from
   # the feedforward network above.
   [gan]="--method gan --style ${ALL_PAINTINGS[*]} --init-from runs/feedforward.pt --iterations 300 --size 256 --style-weight 3 --lr 5e-4 --lr-schedule cosine --clip-grad 1"
-  [gan_starry_night]="--method gan --style core/styles/starry_night.jpg --iterations 200 --size 128 --style-weight 2 --lr 2e-3"
-  [gan_the_scream]="--method gan --style core/styles/the_scream.jpg --iterations 200 --size 128 --style-weight 2 --lr 2e-3"
   [transformer]="--method transformer --style core/styles/starry_night.jpg core/styles/the_scream.jpg core/styles/woman_with_hat.jpg --iterations 600 --size 128 --style-weight 2 --lr 1e-3 --clip-grad 1 --lr-schedule cosine"
 )
-ORDER=(feedforward gan_starry_night gan_the_scream transformer)
+ORDER=(feedforward gan transformer)
 
 for name in "${@:-${ORDER[@]}}"; do
   out=runs/$name.pt

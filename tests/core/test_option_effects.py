@@ -221,7 +221,7 @@ def test_histogram_colour_keeps_the_photos_colour_statistics(run, content):
 @pytest.fixture(scope="module")
 def engine(stylizer) -> Engine:
     served = Engine(stylizer)
-    for name in ("feedforward", "gan_starry_night", "transformer"):
+    for name in ("feedforward", "gan", "transformer"):
         served.add_checkpoint(SHIPPED_CHECKPOINTS / f"{name}.pt")
     return served
 

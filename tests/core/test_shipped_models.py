@@ -23,7 +23,7 @@ PHOTO = EXAMPLES / "content" / "tubingen.jpg"
 def test_the_per_style_families_are_shipped_for_enough_presets():
     served = index(SHIPPED)
     assert served.get("feedforward") == sorted(p.id for p in PRESETS)  # every preset
-    assert len(served.get("gan", [])) >= 2
+    assert len(served.get("gan", [])) >= 4
     assert len(served.get("transformer", [])) >= 2
     for styles in served.values():
         for style in styles:
@@ -63,7 +63,7 @@ SIZE = 256
 BOUNDS = {
     # style / photo's, style / colour transfer's, content / unrelated photo's
     "feedforward": (0.8, 0.85, 0.5),  # worst means: 0.74 (malevich), 0.80 (the_scream), 0.45
-    "gan": (0.65, 0.85, 0.6),  # 0.59, 0.80, 0.55
+    "gan": (0.8, 0.85, 0.5),  # 0.74 (malevich), 0.81 (the_scream), 0.45 (starry_night)
     "transformer": (0.6, 0.75, 0.5),  # 0.53, 0.65, 0.41
 }
 
@@ -169,8 +169,10 @@ def test_the_cli_runs_a_shipped_model(tmp_path):
 
 
 def test_the_cli_names_the_presets_a_model_knows(tmp_path):
-    untrained = next(p.id for p in PRESETS if p.id not in index(SHIPPED)["gan"])
-    run = stylize(PHOTO, "--preset", untrained, "--method", "gan", "-o", tmp_path / "o.png")
+    # gan serves every preset: a painting of one's own is what it has not learnt.
+    own = EXAMPLES / "styles" / "mona_lisa.jpg"
+    run = stylize(PHOTO, own, "--method", "gan", "-o", tmp_path / "o.png", "--size", "64")
     assert run.returncode == 1
-    assert "needs a preset it was trained on" in run.stderr
+    assert "this gan model learnt " in run.stderr and "; got no preset" in run.stderr
+    assert all(style in run.stderr for style in index(SHIPPED)["gan"])
     assert "Traceback" not in run.stderr
