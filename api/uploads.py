@@ -141,15 +141,16 @@ async def job_form(
         ),
     ] = None,
     init: Annotated[
-        Literal["content", "noise", "preview"],
+        Literal["content", "palette", "noise", "preview"],
         Form(
-            description="Where the optimisation starts: content (the photo), noise (the photo "
-            "half mixed with noise drawn from seed), or preview (the preset's trained model's "
-            "output, refined on the final scale alone with fewer steps; needs a preset "
-            f"with a trained model, see GET /styles). Default {default_of('init')}. "
-            + applies_note("init")
+            description="Where the optimisation starts: palette (the photo recoloured to the "
+            "painting's colour mean and covariance; with preserve_color the photo itself), "
+            "content (the photo), noise (the photo half mixed with noise drawn from seed), or "
+            "preview (the preset's trained model's output, refined on the final scale alone "
+            "with fewer steps; needs a preset with a trained model, see GET /styles). Default "
+            f"{default_of('init')}. " + applies_note("init")
         ),
-    ] = "content",
+    ] = default_of("init"),  # type: ignore[assignment]
     format: Annotated[
         Literal["png", "jpeg", "webp"],
         Form(description="Output encoding. " + applies_note("format")),

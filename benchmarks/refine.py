@@ -222,7 +222,9 @@ def main(argv: list[str] | None = None) -> None:
             cases.append({"photo": path.name, "preset": preset, "rows": rows})
             if args.images:
                 args.images.mkdir(parents=True, exist_ok=True)
-                strip(photo, images).save(args.images / f"{args.size}_{path.stem}_{preset}.png")
+                strip(photo, images).save(
+                    args.images / f"{args.size}_{path.stem}_{preset}.jpg", quality=85
+                )
             if args.out:  # after every case: a long run stopped early keeps what it measured
                 save(args, cases)
     print(markdown(summarise(cases)))

@@ -61,7 +61,7 @@ class JobOptions:
     quality: str = "balanced"
     preserve_color: str = "none"
     method: str = "gatys"
-    init: str = "content"  # content | preview (Gatys from the trained model's output)
+    init: str | None = None  # None: the service's default start; "preview": refine the preview
 
 
 class StylizeClient:
@@ -134,7 +134,7 @@ class StylizeClient:
         }
         if preset:
             data["preset"] = preset
-        if options.init != "content":  # the service refuses it for the trained models
+        if options.init is not None:  # the service refuses init for the trained models
             data["init"] = options.init
         return _parse(_JOB, (await self._request("POST", "/jobs", files=files, data=data)).content)
 

@@ -8,7 +8,7 @@ from aiogram.fsm.storage.base import BaseStorage, StorageKey
 
 from bot.api_client import JobOptions
 
-STRENGTHS = {"light": 0.4, "medium": 1.0, "strong": 2.5}
+STRENGTHS = {"light": 0.4, "medium": 1.0, "strong": 2.0}  # docs/engine.md: the sweep
 QUALITIES = ("fast", "balanced", "best")
 COLOURS = {"style": "none", "keep": "luminance"}
 MIN_STRENGTH, MAX_STRENGTH = 0.05, 10.0
@@ -27,7 +27,7 @@ class Preferences:
         return replace(self, **{key: value})
 
     def options(
-        self, method: str = "gatys", strength_factor: float = 1.0, init: str = "content"
+        self, method: str = "gatys", strength_factor: float = 1.0, init: str | None = None
     ) -> JobOptions:
         # Stronger/Weaker multiply; the contract allows 0..10, and 0 would mean no style at all.
         strength = min(MAX_STRENGTH, max(MIN_STRENGTH, STRENGTHS[self.strength] * strength_factor))

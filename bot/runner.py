@@ -36,7 +36,7 @@ class Request:
     prefs: Preferences = Preferences()
     strength_factor: float = 1.0
     method: str = "gatys"
-    init: str = "content"
+    init: str | None = None  # None: the service's default start
 
 
 class JobRunner:
@@ -199,7 +199,7 @@ def again(request: Request, action: str) -> Request:
     # Full quality after an instant preview refines that preview: Gatys starts from the
     # trained model's output and runs a shorter schedule. Any other change starts from the
     # photo. Feed-forward nets have one fixed strength, so every change means Gatys.
-    init = "preview" if action == "full" and request.method != "gatys" else "content"
+    init = "preview" if action == "full" and request.method != "gatys" else None
     return replace(
         request,
         strength_factor=request.strength_factor * factor,

@@ -94,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--init",
         choices=INITS,
         default=default_of("init"),
-        help="start: the photo, seeded noise, --init-image, or the preset's trained model's "
-        "output refined on a shorter schedule (preview)",
+        help="start: the photo in the painting's palette (default), the photo as it is "
+        "(content), seeded noise, --init-image, or the preset's trained model's output "
+        "refined on a shorter schedule (preview)",
     )
     p.add_argument("--init-image", help="start image for --init image")
     p.add_argument(

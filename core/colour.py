@@ -68,8 +68,23 @@ def _sqrt_and_inv_sqrt(cov: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def match_colour_histogram(source: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     """Affinely recolour `source` so its colour mean and covariance equal `reference`'s."""
+    return _recolour(source, *_mean_cov(reference))
+
+
+def match_palette(
+    source: torch.Tensor, references: list[torch.Tensor], weights: list[float] | tuple[float, ...]
+) -> torch.Tensor:
+    """`source` recoloured to the colour mean and covariance of the weighted mixture of the
+    references' pixels: the palette that a blend of paintings asks for."""
+    total = float(sum(weights))
+    moments = [_mean_cov(r) for r in references]
+    mean = sum(w / total * m for w, (m, _) in zip(weights, moments, strict=True))
+    second = sum(w / total * (c + m @ m.T) for w, (m, c) in zip(weights, moments, strict=True))
+    return _recolour(source, mean, second - mean @ mean.T)
+
+
+def _recolour(source: torch.Tensor, mean_r: torch.Tensor, cov_r: torch.Tensor) -> torch.Tensor:
     mean_s, cov_s = _mean_cov(source)
-    mean_r, cov_r = _mean_cov(reference)
     _, inv_sqrt_s = _sqrt_and_inv_sqrt(cov_s)
     sqrt_r, _ = _sqrt_and_inv_sqrt(cov_r)
     transform = sqrt_r @ inv_sqrt_s

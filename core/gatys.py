@@ -190,7 +190,7 @@ class GatysStylizer:
                 {k: v[b : b + 1].float() for k, v in content_feats.items()}
                 for b in range(len(items))
             ]
-            image = self._initial_image(image, content_scaled, params, init)
+            image = self._initial_image(image, content_scaled, params, init, styles_full, blends)
             optimizer = ImageOptimizer(
                 image,
                 params.optimizer,
@@ -337,11 +337,24 @@ class GatysStylizer:
         content: torch.Tensor,
         params: StyleParams,
         init: Image.Image | None,
+        styles: list[list[torch.Tensor]],
+        blends: list[tuple[float, ...]],
     ) -> torch.Tensor:
         """Caffe-space start of a scale: the last scale's result upsampled, else the init."""
         h, w = content.shape[-2:]
         if previous is not None:
             return F.interpolate(previous, size=(h, w), mode="bicubic", align_corners=False)
+        if params.init == "palette" and params.preserve_color == "none":
+            # Per item: each job of a batch has its own paintings. With preserve_color the
+            # paintings are already in the photo's colours, so the photo is its own palette.
+            return self._prep(
+                torch.cat(
+                    [
+                        colour.match_palette(content[b : b + 1], item_styles, blend)
+                        for b, (item_styles, blend) in enumerate(zip(styles, blends, strict=True))
+                    ]
+                )
+            )
         if params.init == "noise":
             noise = init_noise(h, w, params.seed).to(self.device)  # one draw serves a batch
             return self._prep(0.5 * content + 0.5 * noise)

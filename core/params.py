@@ -14,14 +14,14 @@ Method = Literal["gatys", "feedforward", "gan", "transformer"]
 Quality = Literal["fast", "balanced", "best"]
 PreserveColor = Literal["none", "luminance", "histogram"]
 Optimizer = Literal["lbfgs", "adam"]
-Init = Literal["content", "noise", "image", "preview"]
+Init = Literal["content", "palette", "noise", "image", "preview"]
 StyleStatistic = Literal["gram", "w2"]
 Device = Literal["auto", "cpu", "cuda", "mps"]
 
 METHODS: tuple[Method, ...] = ("gatys", "feedforward", "gan", "transformer")
 QUALITIES: tuple[Quality, ...] = ("fast", "balanced", "best")
 PRESERVE_COLORS: tuple[PreserveColor, ...] = ("none", "luminance", "histogram")
-INITS: tuple[Init, ...] = ("content", "noise", "image", "preview")
+INITS: tuple[Init, ...] = ("content", "palette", "noise", "image", "preview")
 
 CONTENT_LAYERS: tuple[str, ...] = ("relu4_2",)
 STYLE_LAYERS: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
@@ -88,7 +88,7 @@ QUALITY_PRESETS: dict[Quality, QualityPreset] = {
 # init='preview' refines a trained model's output: the final scale alone, with this fraction
 # of the preset's final-scale iterations, chosen with benchmarks/refine.py (docs/engine.md,
 # "Refining the preview").
-PREVIEW_REFINE_FRACTION = 0.5
+PREVIEW_REFINE_FRACTION = 0.6
 
 
 def refine_steps(preset: QualityPreset, fraction: float = PREVIEW_REFINE_FRACTION) -> int:
@@ -105,7 +105,7 @@ class StyleParams:
     size: int | None = None  # long side of the output in px
     steps: int | None = None  # total optimiser iterations over all scales
     content_weight: float = 1.0
-    style_weight: float = 5.0
+    style_weight: float = 12.5  # chosen by a sweep at 512 px (docs/engine.md)
     tv_weight: float = 2.0
     strength: float = 1.0  # multiplies style_weight; the one knob the bot exposes
     style_blend: tuple[float, ...] | None = None  # one weight per style image
@@ -113,9 +113,11 @@ class StyleParams:
     preserve_color: PreserveColor = "none"
     optimizer: Optimizer = "lbfgs"
     learning_rate: float | None = None  # None: 1.0 L-BFGS, 4.0 Adam (0..255 px; DEFAULT_LR)
-    # Start of the optimisation: the photo, the photo half mixed with seeded noise, a given
-    # image, or a trained model's output for the preset (core.engine runs it first).
-    init: Init = "content"
+    # Start of the optimisation: the photo in the paintings' palette (their colour mean and
+    # covariance; from the photo itself a dark or muted painting's colours never take over,
+    # docs/engine.md), the photo, the photo half mixed with seeded noise, a given image, or
+    # a trained model's output for the preset (core.engine runs it first).
+    init: Init = "palette"
     style_statistic: StyleStatistic = "gram"
     content_layers: tuple[str, ...] = CONTENT_LAYERS
     style_layers: tuple[str, ...] = STYLE_LAYERS

@@ -20,6 +20,7 @@ uvicorn = pytest.importorskip("uvicorn")
 api_main = pytest.importorskip("api.main")
 api_settings = pytest.importorskip("api.settings")
 api_fakes = pytest.importorskip("tests.api.conftest")
+default_of = pytest.importorskip("core.params").default_of
 
 
 @contextlib.asynccontextmanager
@@ -81,6 +82,6 @@ async def test_the_bot_sends_only_fields_each_method_uses(telegram):
             telegram.press(full)
             await finished(telegram, after=mark, timeout=30)
     assert [(p.method, p.init) for p in fake.calls] == [
-        ("feedforward", "content"),
+        ("feedforward", default_of("init")),  # the bot sends no init: the default
         ("gatys", "preview"),
     ]

@@ -159,9 +159,26 @@ def test_style_blend_moves_the_result_towards_the_heavier_painting(
 def test_init_image_starts_from_that_image(run, content):
     other = _small(EXAMPLES / "content" / "chelsea.jpg")
     from_image = run(init_image=other, init="image", steps=1)
-    from_photo = run(init_image=other, steps=1)  # init="content": the init image is unused
+    from_photo = run(init_image=other, init="content", steps=1)  # the init image is unused
     assert moved(from_image, other) < 0.1 * moved(from_image, content)
     assert moved(from_photo, content) < 0.1 * moved(from_photo, other)
+
+
+def test_init_palette_starts_from_the_photo_in_the_paintings_colours(run, content, starry, scream):
+    def off(image: Image.Image, target: Image.Image) -> float:
+        return colour_error(image, target)  # per-channel mean and spread, 0..1
+
+    from_palette, from_photo = run(steps=1), run(init="content", steps=1)  # palette: default
+    assert off(from_palette, starry) < 0.5 * off(from_photo, starry)
+    assert off(from_photo, content) < 0.5 * off(from_palette, content)
+    # A blend of paintings: the start's palette moves towards the heavier painting.
+    to_starry = run(styles=[starry, scream], style_blend=(0.9, 0.1), steps=1)
+    to_scream = run(styles=[starry, scream], style_blend=(0.1, 0.9), steps=1)
+    assert off(to_starry, starry) < off(to_scream, starry)
+    assert off(to_scream, scream) < off(to_starry, scream)
+    # Keeping the photo's colours, the photo is its own palette: the start is the photo.
+    kept = run(preserve_color="histogram", steps=1)
+    assert kept.tobytes() == run(preserve_color="histogram", init="content", steps=1).tobytes()
 
 
 def test_seed_picks_the_noise_init(run, stylizer, content, starry):
@@ -170,7 +187,7 @@ def test_seed_picks_the_noise_init(run, stylizer, content, starry):
     again = stylizer.stylize(content, [starry], params).image  # not from run()'s memory
     assert a.tobytes() == again.tobytes()  # bitwise, on the CPU
     assert moved(a, b) > 0.01  # another seed, another start, another image
-    # With init="content" nothing is drawn: the seed changes nothing.
+    # With another start nothing is drawn: the seed changes nothing.
     assert run(seed=1, steps=2).tobytes() == run(seed=2, steps=2).tobytes()
 
 
