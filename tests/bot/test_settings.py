@@ -47,7 +47,7 @@ async def test_settings_are_used_and_remembered(bot, telegram, service):
         await finished(telegram, after=mark)
         form = service.last_job().form
         assert (form["strength"], form["quality"], form["preserve_color"]) == (
-            "2.5",
+            "2",
             "best",
             "luminance",
         )
