@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from core.gatys import GatysStylizer
-from core.metrics import colour_distance, distances
+from core.metrics import colour_distance, colour_transfer, distances
 from core.params import StyleParams, default_of
 from tests.conftest import EXAMPLES
 
@@ -45,7 +45,7 @@ def test_the_default_start_is_the_photo_in_the_paintings_palette():
     assert default_of("init") == "palette"
 
 
-def test_on_a_dark_painting_the_colours_move_to_the_paintings(stylizer, photo, mona_lisa):
+def test_on_a_dark_painting_the_colours_move_to_the_paintings(stylizer, photo, mona_lisa, vgg):
     result = stylizer.stylize(photo, [mona_lisa], StyleParams(**SMALL)).image
     from_photo = stylizer.stylize(photo, [mona_lisa], StyleParams(**SMALL, init="content")).image
     untouched = colour_distance(photo, mona_lisa)
@@ -54,6 +54,9 @@ def test_on_a_dark_painting_the_colours_move_to_the_paintings(stylizer, photo, m
     # keeps much of the photo's bright palette.
     assert ours < 0.7 * untouched, (ours, untouched)
     assert ours < colour_distance(from_photo, mona_lisa), (ours, untouched)
+    # Not only colour: nearer the painting's style than the photo in its colours is.
+    recoloured = distances(colour_transfer(photo, mona_lisa), photo, mona_lisa, vgg)["style"]
+    assert distances(result, photo, mona_lisa, vgg)["style"] < 0.8 * recoloured
 
 
 def test_the_default_strength_is_clearly_more_stylized_than_the_old_default(stylizer, photo, vgg):
