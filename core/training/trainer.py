@@ -355,7 +355,9 @@ class Trainer:
         from core.models.checkpoint import load
 
         checkpoint = load(path)
-        if checkpoint.styles != self.config.style_ids:
+        # The transformer reads the painting as an input, so its weights carry over to any set
+        # of paintings; the per-style networks hold a scale and shift per painting.
+        if self.config.method != "transformer" and checkpoint.styles != self.config.style_ids:
             raise ValueError(
                 f"{path} learnt {', '.join(checkpoint.styles)}; this run trains "
                 f"{', '.join(self.config.style_ids)} (same paintings, same order needed)"

@@ -20,6 +20,7 @@ from tests.conftest import EXAMPLES, ROOT, make_photo
 
 STARRY = ROOT / "core" / "styles" / "starry_night.jpg"
 SCREAM = ROOT / "core" / "styles" / "the_scream.jpg"
+SHIPWRECK = ROOT / "core" / "styles" / "shipwreck.jpg"
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +165,24 @@ def test_a_gan_run_can_start_from_a_trained_feedforward_network(tmp_path, photo_
     assert gan.record({})["config"]["init_from"] == str(first.out)
     with pytest.raises(ValueError, match="same paintings"):
         Trainer(tiny_config(tmp_path, "gan", photo_dir, styles=[SCREAM, STARRY],
+                            init_from=first.out))  # fmt: skip
+
+
+def test_a_transformer_run_can_start_from_one_trained_on_other_paintings(tmp_path, photo_dir):
+    # The transformer reads the painting as an input: its weights carry over to a new set.
+    first = tiny_config(tmp_path, "transformer", photo_dir, iterations=2)
+    Trainer(first).run()
+    theirs = load(first.out).model().state_dict()
+    wider = tiny_config(tmp_path, "transformer", photo_dir, styles=[SCREAM, STARRY, SHIPWRECK],
+                        init_from=first.out, out=tmp_path / "wider.pt")  # fmt: skip
+    trainer = Trainer(wider)
+    for name, mine in trainer.net.state_dict().items():
+        assert torch.equal(mine, theirs[name]), name
+    trainer.train_step()
+    assert any(not torch.equal(mine, theirs[name])
+               for name, mine in trainer.net.state_dict().items())  # fmt: skip
+    with pytest.raises(ValueError, match="is a transformer network"):
+        Trainer(tiny_config(tmp_path, "feedforward", photo_dir, styles=[STARRY, SCREAM],
                             init_from=first.out))  # fmt: skip
 
 
