@@ -49,7 +49,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULTS.seed)
     p.add_argument("--resume", type=Path, help="a .train state written by an earlier run")
     p.add_argument(
-        "--init-from", type=Path, help="start from a trained checkpoint's network (same paintings; any for the transformer)"
+        "--init-from",
+        type=Path,
+        help="start from a trained checkpoint's network (same paintings; any for the transformer)",
     )
     p.add_argument("--sample-every", type=int, default=DEFAULTS.sample_every)
     p.add_argument("--checkpoint-every", type=int, default=DEFAULTS.checkpoint_every)
