@@ -34,7 +34,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=DEFAULTS.lr, help="the stylizer's learning rate")
     p.add_argument("--lr-d", type=float, default=DEFAULTS.lr_d, help="gan: the discriminator's")
     p.add_argument("--content-weight", type=float, default=DEFAULTS.content_weight)
-    p.add_argument("--style-weight", type=float, default=DEFAULTS.style_weight)
+    p.add_argument(
+        "--style-weight", type=float, nargs="+", default=[DEFAULTS.style_weight],
+        help="one weight for every painting, or one per --style painting, in its order",
+    )  # fmt: skip
     p.add_argument("--tv-weight", type=float, default=DEFAULTS.tv_weight)
     p.add_argument("--adv-weight", type=float, default=DEFAULTS.adv_weight, help="gan only")
     p.add_argument("--clip-grad", type=float, default=DEFAULTS.clip_grad,
@@ -74,7 +77,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         lr=args.lr,
         lr_d=args.lr_d,
         content_weight=args.content_weight,
-        style_weight=args.style_weight,
+        style_weight=args.style_weight[0],
+        style_weights=args.style_weight if len(args.style_weight) > 1 else None,
         tv_weight=args.tv_weight,
         adv_weight=args.adv_weight,
         clip_grad=args.clip_grad,

@@ -59,6 +59,9 @@ class TrainConfig:
     lr_d: float = 2e-4  # gan: the discriminator's learning rate
     content_weight: float = 1.0
     style_weight: float = 5.0
+    # One weight per painting, in --style's order, in place of style_weight: a painting whose
+    # Gram matrices a colour change already nearly matches needs more pull towards its texture.
+    style_weights: list[float] | None = None
     tv_weight: float = 2.0
     adv_weight: float = 0.05  # gan: weight of the adversarial term against the perceptual ones
     clip_grad: float = 0.0  # max gradient norm; 0 = no clipping
@@ -85,6 +88,14 @@ class TrainConfig:
             raise ValueError("lr_schedule must be constant or cosine")
         if self.clip_grad < 0:
             raise ValueError("clip_grad must be 0 (off) or positive")
+        if self.style_weights is not None:
+            if len(self.style_weights) != len(self.styles):
+                raise ValueError(
+                    f"style_weights: {len(self.style_weights)} given for "
+                    f"{len(self.styles)} paintings (one per painting)"
+                )
+            if any(w < 0 for w in self.style_weights):
+                raise ValueError("style_weights must not be negative")
         for name in ("batch", "iterations", "checkpoint_every", "log_every", "sample_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
@@ -189,9 +200,9 @@ class Trainer:
                 photo_feats = self.vgg(to_caffe(photos), CONTENT_LAYERS)
         cfg = self.config
         c = content_loss(feats, {k: v.float() for k, v in photo_feats.items()})
-        s = self._style_loss(feats, style_index)
+        s, weighted_s = self._style_loss(feats, style_index)
         tv = tv_loss(to_caffe(out))
-        total = cfg.content_weight * c + cfg.style_weight * s + cfg.tv_weight * tv
+        total = cfg.content_weight * c + weighted_s + cfg.tv_weight * tv
         losses = {"content": c.item(), "style": s.item(), "tv": tv.item()}
         if self.disc is not None:
             which = torch.tensor(style_index, device=self.device)
@@ -230,9 +241,9 @@ class Trainer:
             photo_feats = self.vgg(to_caffe(self.sample_photos), CONTENT_LAYERS)
         cfg = self.config
         c = content_loss(feats, {k: v.float() for k, v in photo_feats.items()})
-        s = self._style_loss(feats, index)
+        _, weighted_s = self._style_loss(feats, index)
         tv = tv_loss(to_caffe(out))
-        return (cfg.content_weight * c + cfg.style_weight * s + cfg.tv_weight * tv).item()
+        return (cfg.content_weight * c + weighted_s + cfg.tv_weight * tv).item()
 
     @torch.no_grad()
     def write_samples(self) -> Path:
@@ -302,14 +313,21 @@ class Trainer:
         # The mean Gram matrix of many crops: the painting's texture at the training scale.
         return {k: gram_matrix(v.float()).mean(0, keepdim=True) for k, v in feats.items()}
 
-    def _style_loss(self, feats: dict[str, torch.Tensor], style_index: list[int]) -> torch.Tensor:
+    def _style_loss(
+        self, feats: dict[str, torch.Tensor], style_index: list[int]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The mean style loss over the batch, and the same with each painting's weight."""
+        paintings = sorted(set(style_index))
         terms = []
-        for painting in sorted(set(style_index)):
+        for painting in paintings:
             rows = [b for b, i in enumerate(style_index) if i == painting]
             mine = {k: v[rows].float() for k, v in feats.items() if k in STYLE_LAYERS}
             # GramStyle's error sums over the samples it is given: a mean after the loop.
             terms.append(self.style.loss(mine, self.targets[painting]))
-        return torch.stack(terms).sum() / len(style_index)
+        stacked = torch.stack(terms)
+        weights = self.config.style_weights or [self.config.style_weight] * len(self.paintings)
+        factors = torch.tensor([weights[p] for p in paintings], device=stacked.device)
+        return stacked.sum() / len(style_index), (factors * stacked).sum() / len(style_index)
 
     def _discriminator_step(self, fake_feats: torch.Tensor, style_index: list[int]) -> float:
         """One update of the patch discriminator: each fake sample against a crop of its own

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import random
 import shutil
 
 import pytest
 import torch
 
 from core.engine import Engine
+from core.features import to_caffe
 from core.gatys import GatysStylizer
 from core.models import build
 from core.models.checkpoint import load
@@ -184,6 +186,30 @@ def test_a_transformer_run_can_start_from_one_trained_on_other_paintings(tmp_pat
     with pytest.raises(ValueError, match="is a transformer network"):
         Trainer(tiny_config(tmp_path, "feedforward", photo_dir, styles=[STARRY, SCREAM],
                             init_from=first.out))  # fmt: skip
+
+
+def test_each_painting_can_have_its_own_style_weight(tmp_path, photo_dir):
+    config = tiny_config(tmp_path, "feedforward", photo_dir, styles=[STARRY, SCREAM])
+    trainer = Trainer(config)
+    photos = trainer._to_device(trainer.photos.batch(2, random.Random(0)))
+    with torch.no_grad():
+        feats = trainer.vgg(to_caffe(trainer._forward(photos, None, [0, 1])), trainer.layers)
+    plain, weighted = trainer._style_loss(feats, [0, 1])
+    assert weighted.item() == pytest.approx(config.style_weight * plain.item(), rel=1e-5)
+    config.style_weights = [1.0, 0.0]  # The Scream's term no longer counts
+    _, only_starry = trainer._style_loss(feats, [0, 1])
+    _, starry = trainer._style_loss({k: v[:1] for k, v in feats.items()}, [0])
+    assert only_starry.item() == pytest.approx(starry.item() / 2, rel=1e-5)
+    with pytest.raises(ValueError, match="one per painting"):
+        Trainer(tiny_config(tmp_path, "feedforward", photo_dir, styles=[STARRY, SCREAM],
+                            style_weights=[3.0]))  # fmt: skip
+    code = train_main(
+        ["--method", "feedforward", "--content-dir", str(photo_dir), "--style", str(STARRY),
+         str(SCREAM), "--style-weight", "3", "6", "--size", "48", "--iterations", "1",
+         "--width", "8", "--out", str(tmp_path / "w.pt")]
+    )  # fmt: skip
+    assert code == 0
+    assert load(tmp_path / "w.pt").record["config"]["style_weights"] == [3.0, 6.0]
 
 
 def test_unreadable_photos_are_skipped_with_a_warning(tmp_path, photo_dir, caplog):
