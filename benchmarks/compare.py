@@ -284,10 +284,11 @@ def summary_row(method: str, report: dict, rows: list[dict], pairs: int) -> dict
     return row
 
 
-def reference_rows(args: argparse.Namespace) -> list[dict]:
-    """The untouched photo scored like an output: the baseline every method must beat."""
+def reference_rows(args: argparse.Namespace, recolour: bool = False) -> list[dict]:
+    """Baselines scored like outputs: the untouched photo, or (recolour) the photo with the
+    painting's colour mean and covariance and no network. A method that paints beats both."""
     from core.images import load_image_file
-    from core.metrics import colour_distance, distances
+    from core.metrics import colour_distance, colour_transfer, distances, structure
 
     rows = []
     for s in args.styles:
@@ -295,11 +296,13 @@ def reference_rows(args: argparse.Namespace) -> list[dict]:
         for c in args.contents:
             photo = load_image_file(str(CONTENT_DIR / f"{c}.jpg"))
             photo.thumbnail((args.size, args.size))
-            d = distances(photo, photo, paint)
+            out = colour_transfer(photo, paint) if recolour else photo
+            d = distances(out, photo, paint)
             rows.append({
                 "content_image": c, "style_image": s, "content": round(d["content"], 4),
-                "style": round(d["style"], 4), "structure": 1.0,
-                "colour": round(colour_distance(photo, paint), 4),
+                "style": round(d["style"], 4),
+                "structure": round(structure(out, photo), 4) if recolour else 1.0,
+                "colour": round(colour_distance(out, paint), 4),
             })  # fmt: skip
     return rows
 
@@ -417,8 +420,12 @@ def drive(args: argparse.Namespace) -> None:
     photo_rows = reference_rows(args)
     result["photo_unchanged"] = summary_row("(photo unchanged)", {}, photo_rows, pairs)
     result["photo_unchanged"]["pairs_detail"] = photo_rows
+    recoloured = reference_rows(args, recolour=True)
+    result["colour_transfer"] = summary_row("(colour transfer)", {}, recoloured, pairs)
+    result["colour_transfer"]["pairs_detail"] = recoloured
     (out / "comparison.json").write_text(json.dumps(result, indent=1))
-    summary = [result["methods"][m]["summary"] for m in runs] + [result["photo_unchanged"]]
+    summary = [result["methods"][m]["summary"] for m in runs]
+    summary += [result["colour_transfer"], result["photo_unchanged"]]
     (out / "table.md").write_text(markdown_table(summary, args.time_sizes))
     for style in args.styles:
         sheet(style, runs, args, args.cell).save(out / f"sheet_{style}.png", optimize=True)

@@ -72,11 +72,22 @@ def test_every_method_ran_on_every_pair_and_was_scored(comparison):
         assert max(Image.open(image).size) == 48, method
 
 
-def test_the_table_has_a_row_per_method_and_the_untouched_photo(comparison):
+def test_the_table_has_a_row_per_method_and_both_baselines(comparison):
     table = (comparison / "table.md").read_text().splitlines()
     methods = [line.split("|")[1].strip() for line in table[2:]]
-    assert methods == [*compare.METHODS, "(photo unchanged)"]
+    assert methods == [*compare.METHODS, "(colour transfer)", "(photo unchanged)"]
     assert "s/image at 48" in table[0] and "s/image at 64" in table[0]
+
+
+def test_the_colour_transfer_baseline_moves_the_colours_and_keeps_the_photo(comparison):
+    result = json.loads((comparison / "comparison.json").read_text())
+    photo = {
+        (r["content_image"], r["style_image"]): r for r in result["photo_unchanged"]["pairs_detail"]
+    }
+    for row in result["colour_transfer"]["pairs_detail"]:
+        untouched = photo[row["content_image"], row["style_image"]]
+        assert row["colour"] < untouched["colour"], row  # nearer the painting's palette
+        assert row["structure"] > 0.5, row  # still the photo's structure (SSIM, no network)
 
 
 def test_one_sheet_per_painting_with_a_row_per_method(comparison):
