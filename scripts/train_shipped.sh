@@ -28,7 +28,7 @@ declare -A RUNS=(
   # from the earlier three-painting network trained at 128 px (transformer_128, the entry below),
   # whose weights do not depend on which paintings it saw.
   [transformer_128]="--method transformer --style core/styles/starry_night.jpg core/styles/the_scream.jpg core/styles/woman_with_hat.jpg --iterations 600 --size 128 --style-weight 2 --lr 1e-3 --clip-grad 1 --lr-schedule cosine"
-  [transformer]="--method transformer --style ${ALL_PAINTINGS[*]} --init-from runs/transformer_128.pt --iterations 1800 --size 256 --style-weight 3 --lr 5e-4 --clip-grad 1 --lr-schedule cosine"
+  [transformer]="--method transformer --style ${ALL_PAINTINGS[*]} --init-from runs/transformer_128.pt --iterations 1000 --size 256 --style-weight 3 --lr 2e-4 --clip-grad 1 --lr-schedule cosine"
 )
 ORDER=(feedforward gan transformer_128 transformer)
 
