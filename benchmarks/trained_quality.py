@@ -100,6 +100,8 @@ def evaluate(args: argparse.Namespace) -> dict:
         targets = [(s, get_preset(s).path, True) for s in styles] + [
             (p.stem, p, False) for p in extra
         ]
+        if args.paintings:  # a share of the work, e.g. for one process per core
+            targets = [t for t in targets if t[0] in args.paintings]
         cells: dict[str, list[Image.Image]] = {}
         for name, path, seen in targets:
             painting = Image.open(path).convert("RGB")
@@ -166,6 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--checkpoint", nargs="*", default=[], help="extra checkpoints to score")
     p.add_argument("--no-shipped", action="store_true", help="score only --checkpoint")
     p.add_argument("--unseen", nargs="*", default=[], help="paintings for the transformer only")
+    p.add_argument("--paintings", nargs="*", help="only these presets (and --unseen names)")
     p.add_argument("--sheets", type=Path, help="folder for one contact sheet per family")
     p.add_argument("--sheet-photos", type=int, default=5)
     p.add_argument("--out", type=Path, help="JSON report; a .md table is written beside it")

@@ -91,9 +91,10 @@ def colour_error(image: Image.Image, photo: Image.Image) -> float:
 
 
 def test_higher_strength_lowers_the_style_distance(run, vgg, content, starry):
-    light = distances(run(strength=0.4), content, starry, vgg)
-    strong = distances(run(strength=2.5), content, starry, vgg)
-    assert strong["style"] < 0.9 * light["style"]
+    # 15 steps: from the palette start, 5 steps left the two 0.90 apart (at the bound).
+    light = distances(run(strength=0.4, steps=15), content, starry, vgg)
+    strong = distances(run(strength=2.5, steps=15), content, starry, vgg)
+    assert strong["style"] < 0.9 * light["style"]  # 0.79-0.80 measured, 1 or 2 threads
     assert strong["content"] > light["content"]  # the price: further from the photo
 
 
