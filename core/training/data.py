@@ -84,14 +84,25 @@ class PhotoDataset(Dataset):
 
 
 def style_crops(image: Image.Image, size: int, n: int) -> torch.Tensor:
-    """`n` random crops of a painting at the training scale, for the GAN's real samples."""
-    scaled = image.copy()
-    scaled.thumbnail((2 * size, 2 * size), Image.Resampling.LANCZOS)
+    """`n` random `size` crops of a painting at the training scale: long side 2 x `size`.
+
+    The scale is relative to the canvas, as everywhere else (Gatys' style target, the
+    metrics, the transformer's input): the painting's long side matches the long side of the
+    picture being painted, and a training crop is about half of such a picture. A small
+    painting is therefore enlarged, not used at its pixel size: a 256 px painting seen as it
+    is would teach strokes half as large as the ones the same painting asks of a 512 px
+    output.
+    """
+    # A very long, thin painting is enlarged further, so that its short side holds a crop.
+    scale = max(2 * size / max(image.size), size / min(image.size))
+    scaled = image.resize(
+        (max(size, round(image.width * scale)), max(size, round(image.height * scale))),
+        Image.Resampling.BICUBIC if scale > 1 else Image.Resampling.LANCZOS,
+    )
     crop = v2.Compose(
         [
-            v2.RandomCrop(min(size, *scaled.size)),
+            v2.RandomCrop(size),
             v2.RandomHorizontalFlip(),
-            v2.Resize((size, size), antialias=True),
             v2.ToImage(),
             v2.ToDtype(torch.float32, scale=True),
         ]

@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 import torch
+from PIL import Image
 
 from core.engine import Engine
 from core.features import to_caffe
@@ -17,6 +18,7 @@ from core.models.checkpoint import load
 from core.models.gan import PatchDiscriminator
 from core.params import StyleParams
 from core.training.cli import main as train_main
+from core.training.data import style_crops
 from core.training.trainer import TrainConfig, Trainer
 from tests.conftest import EXAMPLES, ROOT, make_photo
 
@@ -210,6 +212,25 @@ def test_each_painting_can_have_its_own_style_weight(tmp_path, photo_dir):
     )  # fmt: skip
     assert code == 0
     assert load(tmp_path / "w.pt").record["config"]["style_weights"] == [3.0, 6.0]
+
+
+def _stripe_period(crops: torch.Tensor) -> float:
+    """Mean length in px of one dark + light stripe along the rows of (n, 3, h, w) crops."""
+    dark = crops[:, 0] < 0.5
+    changes = (dark[..., 1:] != dark[..., :-1]).sum(dim=-1).float().mean()
+    return 2 * crops.shape[-1] / float(changes)
+
+
+@pytest.mark.parametrize("side", [32, 96])
+def test_paintings_are_cropped_at_the_scale_of_the_canvas_they_paint(side):
+    """Stripes 4 px apart in a `side` px painting: a 64 px crop sees the painting at 128 px,
+    so the stripes come 4 * 128 / side px apart, whether the painting is small or large."""
+    columns = torch.arange(side) // 2 % 2  # 2 px dark, 2 px light
+    pixels = (columns.float() * 255).to(torch.uint8).expand(side, side)
+    painting = Image.fromarray(pixels.numpy()).convert("RGB")
+    crops = style_crops(painting, 64, 6)
+    assert crops.shape == (6, 3, 64, 64)
+    assert _stripe_period(crops) == pytest.approx(4 * 128 / side, rel=0.15)
 
 
 def test_unreadable_photos_are_skipped_with_a_warning(tmp_path, photo_dir, caplog):
