@@ -56,6 +56,11 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         help="start from a trained checkpoint's network (same paintings; any for the transformer)",
     )
+    p.add_argument(
+        "--tune-only", nargs="+", default=[], metavar="PAINTING",
+        help="train only these paintings' scale and shift (file stems) in the --init-from "
+        "network; the other presets stay exactly as they were",
+    )  # fmt: skip
     p.add_argument("--sample-every", type=int, default=DEFAULTS.sample_every)
     p.add_argument("--checkpoint-every", type=int, default=DEFAULTS.checkpoint_every)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -87,6 +92,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         seed=args.seed,
         resume=args.resume,
         init_from=args.init_from,
+        tune_only=list(args.tune_only),
         sample_every=args.sample_every,
         checkpoint_every=args.checkpoint_every,
         model=model,

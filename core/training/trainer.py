@@ -39,6 +39,7 @@ from core.features import VGGFeatures, to_caffe
 from core.losses import GramStyle, content_loss, gram_matrix, tv_loss
 from core.models import FAST_METHODS, build
 from core.models.checkpoint import save
+from core.models.feedforward import StyleInstanceNorm
 from core.models.gan import DISCRIMINATOR_LAYER, PatchDiscriminator, hinge_d_loss, hinge_g_loss
 from core.params import CONTENT_LAYERS, STYLE_LAYERS
 from core.training.data import PhotoDataset, load_rgb, style_crops
@@ -72,6 +73,10 @@ class TrainConfig:
     # A trained checkpoint whose network starts this run (e.g. a feedforward model that a gan
     # run sharpens with its discriminator): same architecture and paintings, in that order.
     init_from: Path | None = None
+    # Paintings (by file stem) whose scale and shift alone this run trains, in a per-style
+    # network started --init-from: every other weight, shared or another painting's, stays
+    # as it was, so the other presets' outputs do not change (Dumoulin et al. 2017).
+    tune_only: list[str] = field(default_factory=list)
     sample_every: int = 200
     checkpoint_every: int = 100
     log_every: int = 10
@@ -96,6 +101,14 @@ class TrainConfig:
                 )
             if any(w < 0 for w in self.style_weights):
                 raise ValueError("style_weights must not be negative")
+        if self.tune_only:
+            if self.method == "transformer":
+                raise ValueError("tune_only: the transformer has no per-painting weights")
+            if self.init_from is None and self.resume is None:
+                raise ValueError("tune_only needs a trained network to start from (init_from)")
+            unknown = sorted(set(self.tune_only) - set(self.style_ids))
+            if unknown:
+                raise ValueError(f"tune_only: {', '.join(unknown)} not among the paintings")
         for name in ("batch", "iterations", "checkpoint_every", "log_every", "sample_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
@@ -140,7 +153,7 @@ class Trainer:
         self.targets = [self._style_target(p) for p in self.paintings]
 
         self.net = self._build(config.model)
-        self.opt = torch.optim.Adam(self.net.parameters(), lr=config.lr)
+        self.opt = self._optimizer()
         self.disc: nn.Module | None = None
         if config.method == "gan":
             self.layers.add(DISCRIMINATOR_LAYER)
@@ -300,7 +313,8 @@ class Trainer:
 
         Random paintings, or with `cycle` each painting in turn (the fixed sample set)."""
         count = len(self.paintings)
-        index = [i % count if cycle else rng.randrange(count) for i in range(n)]
+        trained = self._trained_styles
+        index = [i % count if cycle else trained[rng.randrange(len(trained))] for i in range(n)]
         if self.config.method != "transformer":
             return None, index
         crops = [style_crops(self.paintings[i], self.config.size, 1)[0] for i in index]
@@ -369,6 +383,33 @@ class Trainer:
         torch.save(state, tmp)
         tmp.replace(path)
 
+    @property
+    def _trained_styles(self) -> list[int]:
+        """Indices of the paintings this run trains: all, or those of `tune_only`."""
+        ids = self.config.style_ids
+        if not self.config.tune_only:
+            return list(range(len(ids)))
+        return [i for i, s in enumerate(ids) if s in self.config.tune_only]
+
+    def _optimizer(self) -> torch.optim.Optimizer:
+        """Adam over what this run trains; with `tune_only`, over the per-painting scales and
+        shifts alone, the other paintings' rows held at zero gradient."""
+        if not self.config.tune_only:
+            return torch.optim.Adam(self.net.parameters(), lr=self.config.lr)
+        rows = torch.zeros(len(self.paintings), 1, device=self.device)
+        rows[self._trained_styles] = 1.0
+        trained = []
+        for module in self.net.modules():
+            for param in module.parameters(recurse=False):
+                per_style = isinstance(module, StyleInstanceNorm) and param.dim() == 2
+                param.requires_grad_(per_style)
+                if per_style:
+                    param.register_hook(lambda grad: grad * rows)
+                    trained.append(param)
+        if not trained:
+            raise ValueError("tune_only: this network has no per-painting scales and shifts")
+        return torch.optim.Adam(trained, lr=self.config.lr)
+
     def _start_from(self, path: Path) -> None:
         from core.models.checkpoint import load
 
@@ -385,7 +426,7 @@ class Trainer:
                 raise ValueError(f"{path} is a {checkpoint.method} network")
         self.net = checkpoint.model(self.device).train()
         self.net = self.net.to(memory_format=self.memory_format)
-        self.opt = torch.optim.Adam(self.net.parameters(), lr=self.config.lr)
+        self.opt = self._optimizer()
         log.info("started from %s", path)
 
     def _load_state(self, path: Path) -> None:
@@ -396,7 +437,7 @@ class Trainer:
             self.net = build(self.config.method, state["model"]).to(
                 self.device, memory_format=self.memory_format
             )
-            self.opt = torch.optim.Adam(self.net.parameters(), lr=self.config.lr)
+            self.opt = self._optimizer()
         self.net.load_state_dict(state["net"])
         self.opt.load_state_dict(state["opt"])
         if self.disc is not None and "disc" in state:

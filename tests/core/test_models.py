@@ -233,6 +233,31 @@ def test_paintings_are_cropped_at_the_scale_of_the_canvas_they_paint(side):
     assert _stripe_period(crops) == pytest.approx(4 * 128 / side, rel=0.15)
 
 
+def test_tuning_one_painting_leaves_every_other_weight_as_it_was(tmp_path, photo_dir):
+    first = tiny_config(tmp_path, "feedforward", photo_dir, styles=[STARRY, SCREAM], iterations=2)
+    Trainer(first).run()
+    before = load(first.out).model().state_dict()
+    code = train_main(
+        ["--method", "feedforward", "--content-dir", str(photo_dir), "--style", str(STARRY),
+         str(SCREAM), "--init-from", str(first.out), "--tune-only", "the_scream",
+         "--size", "48", "--batch", "2", "--iterations", "3", "--out", str(tmp_path / "t.pt")]
+    )  # fmt: skip
+    assert code == 0
+    after = load(tmp_path / "t.pt").model().state_dict()
+    changed = {name for name, value in after.items() if not torch.equal(value, before[name])}
+    assert changed, "the tuned painting's scales and shifts did not move"
+    for name in after:
+        if name in changed:  # a (paintings, channels) scale or shift: The Scream's row only
+            assert after[name].dim() == 2, name
+            assert torch.equal(after[name][0], before[name][0]), name
+            assert not torch.equal(after[name][1], before[name][1]), name
+    with pytest.raises(ValueError, match="not among the paintings"):
+        Trainer(tiny_config(tmp_path, "feedforward", photo_dir, styles=[STARRY, SCREAM],
+                            init_from=first.out, tune_only=["zigzags"]))  # fmt: skip
+    with pytest.raises(ValueError, match="needs a trained network"):
+        Trainer(tiny_config(tmp_path, "feedforward", photo_dir, tune_only=["starry_night"]))
+
+
 def test_unreadable_photos_are_skipped_with_a_warning(tmp_path, photo_dir, caplog):
     with caplog.at_level(logging.WARNING, logger="core.training"):
         trainer = Trainer(tiny_config(tmp_path, "feedforward", photo_dir))
