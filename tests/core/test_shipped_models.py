@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from itertools import permutations
 
 import pytest
@@ -56,15 +57,18 @@ def _cases() -> list[tuple[str, str]]:
 # benchmarks/trained_quality.py scores every held-out photo at 512 px.
 HELD_OUT = [EXAMPLES / "heldout" / n for n in ("gateway_of_india.jpg", "lemurs.jpg")]
 SIZE = 256
+# The networks paint strokes sized for a 512 px picture (the service's default size; their
+# training crops see a painting at the scale of a 512 px canvas): scored at that size.
+SCORED_SIZE = 512
 # Per family, the mean over HELD_OUT of each ratio, measured on the shipped checkpoints at
-# this size (docs/models.md gives them at 512 px on every held-out photo); each bound sits a
+# SCORED_SIZE (docs/models.md gives them on every held-out photo); each bound sits a
 # little above the worst preset's mean and clearly below what the trivial answers score
 # (the photo itself: 1.0 of its own; the photo in the painting's colours: 1.0 of its own).
 BOUNDS = {
     # style / photo's, style / colour transfer's, content / unrelated photo's
-    "feedforward": (0.8, 0.85, 0.5),  # worst means: 0.74 (malevich), 0.80 (the_scream), 0.45
-    "gan": (0.8, 0.85, 0.5),  # 0.74 (malevich), 0.81 (the_scream), 0.45 (starry_night)
-    "transformer": (0.8, 0.85, 0.5),  # 0.76 (malevich), 0.80 (malevich), 0.43 (starry_night)
+    "feedforward": (0.65, 0.8, 0.5),  # worst means: 0.58 (malevich), 0.71 (zigzags), 0.46
+    "gan": (0.65, 0.8, 0.5),  # 0.57 (malevich), 0.74 (dress), 0.48 (starry_night)
+    "transformer": (0.65, 0.8, 0.5),  # 0.58 (malevich), 0.74 (fishing_boats), 0.46
 }
 
 
@@ -72,21 +76,36 @@ def _open(path) -> Image.Image:
     return Image.open(path).convert("RGB")
 
 
+@cache
+def _baselines(style: str, photo_index: int, vgg) -> tuple[float, float, float]:
+    """The trivial answers' scores for one painting and held-out photo at SCORED_SIZE, shared
+    by every family: the photo's style distance, its colour transfer's, and the content
+    distance of the other held-out photo."""
+    painting = _open(get_preset(style).path)
+    photo = _scored_photo(photo_index)
+    unrelated = ImageOps.fit(_open(HELD_OUT[1 - photo_index]), photo.size)
+    untouched = distances(photo, photo, painting, vgg)["style"]
+    recoloured = distances(colour_transfer(photo, painting), photo, painting, vgg)["style"]
+    return untouched, recoloured, distances(unrelated, photo, painting, vgg)["content"]
+
+
+def _scored_photo(photo_index: int) -> Image.Image:
+    photo = _open(HELD_OUT[photo_index])
+    photo.thumbnail((SCORED_SIZE, SCORED_SIZE), Image.Resampling.LANCZOS)
+    return photo
+
+
 @pytest.mark.parametrize(("method", "style"), _cases())
 def test_a_shipped_model_paints_more_than_a_colour_filter(engine, vgg, method, style):
     painting = _open(get_preset(style).path)
     ratios = []
-    for i, path in enumerate(HELD_OUT):
-        photo = _open(path)
-        result = engine.stylize(photo, [painting], StyleParams(method=method, preset=style,
-                                                               size=SIZE)).image  # fmt: skip
-        assert max(result.size) == SIZE
-        photo = photo.resize(result.size)
-        unrelated = ImageOps.fit(_open(HELD_OUT[1 - i]), result.size)
+    for i in range(len(HELD_OUT)):
+        photo = _scored_photo(i)
+        params = StyleParams(method=method, preset=style, size=SCORED_SIZE)
+        result = engine.stylize(photo, [painting], params).image
+        assert result.size == photo.size
         ours = distances(result, photo, painting, vgg)
-        untouched = distances(photo, photo, painting, vgg)["style"]
-        recoloured = distances(colour_transfer(photo, painting), photo, painting, vgg)["style"]
-        other = distances(unrelated, photo, painting, vgg)["content"]
+        untouched, recoloured, other = _baselines(style, i, vgg)
         ratios.append((ours["style"] / untouched, ours["style"] / recoloured,
                        ours["content"] / other))  # fmt: skip
     by_photo, by_colour, by_other = (sum(r) / len(r) for r in zip(*ratios, strict=True))
@@ -125,7 +144,7 @@ def test_the_transformer_follows_the_painting_it_is_given(engine, vgg):
     paintings = {s: _open(get_preset(s).path) for s in styles}
     outputs = {
         s: engine.stylize(photo, [paintings[s]], StyleParams(method="transformer", preset=s,
-                                                             size=SIZE)).image
+                                                             size=SCORED_SIZE)).image
         for s in styles
     }  # fmt: skip
     photo = photo.resize(outputs[styles[0]].size)
@@ -136,21 +155,30 @@ def test_the_transformer_follows_the_painting_it_is_given(engine, vgg):
 
 
 def test_the_transformer_follows_the_painting_in_texture_not_only_colour(engine, vgg):
-    """Both outputs recoloured to the painting's palette: what is left is texture, and the
-    output made for the painting must be nearer it. A network that only recolours fails."""
-    photo = _open(HELD_OUT[0])
-    styles = index(SHIPPED)["transformer"][:2]
+    """Every output recoloured to every painting's palette: what is left is texture, and the
+    output made for a painting should be nearer it than the outputs made for the others. A
+    network that only recolours scores about 1 on average. Over all presets, since a single
+    pair can go either way (Starry Night's own output is not the nearest in texture)."""
+    photo = _scored_photo(0)
+    styles = index(SHIPPED)["transformer"]
     paintings = {s: _open(get_preset(s).path) for s in styles}
     outputs = {
         s: engine.stylize(photo, [paintings[s]], StyleParams(method="transformer", preset=s,
-                                                             size=SIZE)).image
+                                                             size=SCORED_SIZE)).image
         for s in styles
     }  # fmt: skip
-    photo = photo.resize(outputs[styles[0]].size)
-    for mine, other in permutations(styles):
-        painting = paintings[mine]
-        own = _texture_distance(outputs[mine], photo, painting, vgg)
-        assert own < 0.9 * _texture_distance(outputs[other], photo, painting, vgg)
+    texture = {
+        (made_for, painting): _texture_distance(outputs[made_for], photo, paintings[painting], vgg)
+        for made_for in styles
+        for painting in styles
+    }
+    per_painting = {
+        p: sum(texture[p, p] / texture[o, p] for o in styles if o != p) / (len(styles) - 1)
+        for p in styles
+    }
+    # Measured: a mean of 0.72 over the 56 ordered pairs; 7 of 8 paintings below 1.
+    assert sum(per_painting.values()) / len(styles) < 0.8, per_painting
+    assert sum(r < 1 for r in per_painting.values()) >= len(styles) - 2, per_painting
 
 
 def test_the_cli_runs_a_shipped_model(tmp_path):
