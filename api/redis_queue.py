@@ -29,6 +29,7 @@ from core.params import StyleParams
 
 QUEUE_NAME = "stylize"
 FUNCTION = "stylize"
+CANCEL_REASON = "cancelled"  # the abort key's value when a user cancels (a sweep writes its own)
 SWEPT_ERROR = "the worker running this job stopped unexpectedly; the job could not be completed"
 _RECORD_FIELDS = {f.name for f in fields(JobRecord)}
 
@@ -199,7 +200,7 @@ class RedisJobQueue:
         job = await self._job(job_id)
         if job.status in (Status.NEW, Status.QUEUED, Status.ACTIVE):
             # The abort key must outlive the slowest step: workers check it once per step.
-            await self.queue.abort(job, "cancelled", ttl=3600)
+            await self.queue.abort(job, CANCEL_REASON, ttl=3600)
         return await self.get(job_id)
 
     @_redis_unreachable_is_unavailable

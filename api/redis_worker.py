@@ -23,7 +23,14 @@ from saq import Worker
 
 from api.jobs import JobRecord
 from api.logs import configure_logging, job_id_var
-from api.redis_queue import FUNCTION, REDIS_UNREACHABLE, RedisJobQueue, _key, decode_input
+from api.redis_queue import (
+    CANCEL_REASON,
+    FUNCTION,
+    REDIS_UNREACHABLE,
+    RedisJobQueue,
+    _key,
+    decode_input,
+)
 from api.settings import Settings
 from api.worker import preview_bytes
 from core.images import encode_image
@@ -111,8 +118,11 @@ async def _run(job, redis, engine, settings: Settings, job_input, record: JobRec
 
 
 def _aborted(client: redis.Redis, abort_key: str) -> bool:
+    """True when a user cancelled the job. SAQ's sweep also writes this key when it catches a
+    job between a worker's dequeue and its ACTIVE mark; it then re-queues the job, and the
+    attempt already running must not read that as a cancel."""
     try:
-        return bool(client.exists(abort_key))
+        return client.get(abort_key) == CANCEL_REASON.encode()
     except REDIS_UNREACHABLE:
         return False  # Redis away for a moment: the job runs on; its result waits for Redis
 

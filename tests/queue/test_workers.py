@@ -113,3 +113,21 @@ async def test_api_restart_loses_no_queued_job(redis_url):
                     "status"
                 ] == "succeeded"
     await asyncio.sleep(0)
+
+
+async def test_a_sweep_abort_is_not_read_as_a_users_cancel(redis_url):
+    # SAQ's sweep can catch a job in the instant between a worker's dequeue and its ACTIVE mark:
+    # it writes the job's abort key with its own message and re-queues the job. The attempt
+    # that is already running must finish, not report the job cancelled.
+    async with api(redis_url) as c:
+        job_id = (await c.post("/jobs", files=job_files(), data={"size": "64"})).json()["id"]
+    queue = Queue.from_url(redis_url, name=QUEUE_NAME)
+    try:
+        job = await queue.job(job_id)
+        await queue.redis.setex(job.abort_id, 60, queue.swept_error_message)
+    finally:
+        await queue.disconnect()
+    with workers(redis_url, ["w"], STEPS=3, STEP_S=0.01):
+        async with api(redis_url) as c:
+            done = await wait_status(c, job_id, {"succeeded", "failed", "cancelled"}, timeout=60)
+    assert done["status"] == "succeeded"
