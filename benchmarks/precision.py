@@ -1,7 +1,9 @@
 """fp32 against bf16 autocast (and channels-last) for the engine on this machine's CPU.
 
 Runs each variant on the same pair in one process, alternating, and reports the median
-wall time and the distances of the outputs (core.metrics.distances).
+wall time and the distances of the outputs (core.metrics.distances). The `*_fp32gram`
+variants replace the engine's Gram matrix by one fp32 product with autograd's own backward
+(the engine before its bf16 chunked Gram), to measure that change.
 
     python benchmarks/precision.py --size 256 --repeats 3
 """
@@ -17,6 +19,8 @@ from pathlib import Path
 
 import torch
 
+import core.losses
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -26,13 +30,23 @@ from core.images import load_image_file  # noqa: E402
 from core.metrics import distances  # noqa: E402
 from core.params import StyleParams  # noqa: E402
 
-# name: (autocast dtype, channels-last); "bf16" lets the engine pick the layout, as it does
-# in service (channels-last where the CPU has AMX, core.devices.prefers_channels_last).
+# name: (autocast dtype, channels-last, engine's Gram); "bf16" lets the engine pick the
+# layout, as it does in service (channels-last where the CPU has AMX,
+# core.devices.prefers_channels_last).
 VARIANTS = {
-    "fp32": (None, None),
-    "bf16": (torch.bfloat16, None),
-    "bf16_nchw": (torch.bfloat16, False),
+    "fp32": (None, None, True),
+    "bf16": (torch.bfloat16, None, True),
+    "bf16_nchw": (torch.bfloat16, False, True),
+    "bf16_fp32gram": (torch.bfloat16, None, False),
+    "bf16_nchw_fp32gram": (torch.bfloat16, False, False),
 }
+ENGINE_GRAM = core.losses.gram_matrix
+
+
+def fp32_gram(features: torch.Tensor) -> torch.Tensor:
+    b, c, h, w = features.shape
+    flat = features.reshape(b, c, h * w).float()
+    return torch.bmm(flat, flat.transpose(1, 2)) / (h * w)
 
 
 def main() -> None:
@@ -54,13 +68,14 @@ def main() -> None:
     variants = {n: v for n, v in VARIANTS.items() if not args.only or n in args.only}
     stylizers = {
         name: GatysStylizer(net, "cpu", dtype, channels_last=layout)
-        for name, (dtype, layout) in variants.items()
+        for name, (dtype, layout, _) in variants.items()
     }
     times: dict[str, list[float]] = {name: [] for name in variants}
     scores: dict[str, dict[str, float]] = {}
     for _ in range(args.repeats):
         for name, stylizer in stylizers.items():
             stylizer.clear_cache()
+            core.losses.gram_matrix = ENGINE_GRAM if variants[name][2] else fp32_gram
             started = time.perf_counter()
             result = stylizer.stylize(content, [style], params)
             times[name].append(time.perf_counter() - started)
@@ -73,8 +88,13 @@ def main() -> None:
         }
         for name in variants
     }
-    for ratio, slow, fast in (("bf16_speedup", "fp32", "bf16"),
-                              ("bf16_layout_speedup", "bf16_nchw", "bf16")):  # fmt: skip
+    ratios = {
+        "bf16_speedup": ("fp32", "bf16"),
+        "bf16_layout_speedup": ("bf16_nchw", "bf16"),
+        "gram_speedup": ("bf16_fp32gram", "bf16"),
+        "speedup_over_nchw_fp32gram": ("bf16_nchw_fp32gram", "bf16"),
+    }
+    for ratio, (slow, fast) in ratios.items():
         if slow in report and fast in report:
             report[ratio] = round(report[slow]["median_s"] / report[fast]["median_s"], 2)
     if "bf16" in stylizers:

@@ -15,6 +15,62 @@ def test_gram_is_fp32_under_bf16_input():
     assert gram_matrix(torch.ones(1, 4, 3, 3, dtype=torch.bfloat16)).dtype == torch.float32
 
 
+def _reference_gram(f: torch.Tensor) -> torch.Tensor:
+    b, c, h, w = f.shape
+    flat = f.double().reshape(b, c, h * w)
+    return torch.bmm(flat, flat.transpose(1, 2)) / (h * w)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_gram_and_its_gradient_match_the_plain_product(dtype, channels_last):
+    torch.manual_seed(0)
+    # 96x128 = 12288 pixels: three bf16 chunks of GRAM_CHUNK_PIXELS and no remainder; 50x70
+    # leaves a remainder and a single chunk; ReLU-like (non-negative) as VGG's features are.
+    for shape in [(1, 16, 96, 128), (2, 8, 50, 70)]:
+        f = torch.rand(*shape).to(dtype)
+        if channels_last:
+            f = f.contiguous(memory_format=torch.channels_last)
+        f.requires_grad_(True)
+        weight = torch.randn(shape[0], shape[1], shape[1])
+        g = gram_matrix(f)
+        (g * weight).sum().backward()
+        ref = f.detach().double().requires_grad_(True)
+        (_reference_gram(ref) * weight.double()).sum().backward()
+        tol = 1e-6 if dtype == torch.float32 else 2e-3  # bf16: one rounding per chunk
+        assert g.dtype == torch.float32
+        assert (g.double() - _reference_gram(ref)).norm() / _reference_gram(ref).norm() < tol
+        assert f.grad.dtype == dtype
+        grad_error = (f.grad.double() - ref.grad).norm() / ref.grad.norm()
+        assert grad_error < (1e-6 if dtype == torch.float32 else 1e-2)
+
+
+def test_gram_gradient_keeps_the_features_memory_layout():
+    # A gradient in another layout than the convolution's costs a reorder at every layer
+    # whose features both feed the next layer and the style loss.
+    f = torch.rand(1, 8, 16, 16).contiguous(memory_format=torch.channels_last)
+    f.requires_grad_(True)
+    gram_matrix(f).sum().backward()
+    assert f.grad.is_contiguous(memory_format=torch.channels_last)
+    assert not f.grad.is_contiguous()
+    plain = torch.rand(1, 8, 16, 16, requires_grad=True)
+    gram_matrix(plain).sum().backward()
+    assert plain.grad.is_contiguous()
+
+
+def test_bf16_gram_is_summed_in_chunks_more_accurately_than_one_rounded_product():
+    torch.manual_seed(0)
+    f = torch.rand(1, 64, 128, 256).to(torch.bfloat16)  # 32768 pixels: 8 chunks
+    ref = _reference_gram(f)
+    one_product = (
+        torch.bmm(f.reshape(1, 64, -1), f.reshape(1, 64, -1).transpose(1, 2)) / f[0, 0].numel()
+    )
+    chunked = gram_matrix(f)
+    error_one = (one_product.double() - ref).norm() / ref.norm()
+    error_chunked = (chunked.double() - ref).norm() / ref.norm()
+    assert error_chunked < error_one / 2
+
+
 def test_content_loss_zero_at_target_and_relative():
     f = torch.rand(1, 8, 4, 4)
     assert content_loss({"a": f}, {"a": f}).item() == 0
