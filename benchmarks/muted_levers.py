@@ -30,10 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import core.params  # noqa: E402
 from core.engine import Engine  # noqa: E402
-from core.features import to_caffe  # noqa: E402
-from core.gatys import image_to_tensor, resize_tensor  # noqa: E402
-from core.losses import gram_matrix  # noqa: E402
-from core.metrics import STYLE_LAYERS, _network, distances  # noqa: E402
+from core.metrics import distances, style_distance_by_layer  # noqa: E402
 from core.params import QualityPreset, StyleParams  # noqa: E402
 
 LEVERS: dict[str, dict] = {
@@ -72,24 +69,6 @@ def schedule(lever: str) -> Iterator[dict]:
         core.params.QUALITY_PRESETS["balanced"] = saved
 
 
-@torch.no_grad()
-def per_layer(output: Image.Image, painting: Image.Image) -> list[float]:
-    net = _network()
-    out = image_to_tensor(output)
-    paint = resize_tensor(image_to_tensor(painting), max(out.shape[-2:])).clamp(0, 1)
-    f_out, f_paint = net(to_caffe(out), STYLE_LAYERS), net(to_caffe(paint), STYLE_LAYERS)
-    return [
-        round(
-            float(
-                (gram_matrix(f_out[n]) - gram_matrix(f_paint[n])).norm()
-                / gram_matrix(f_paint[n]).norm()
-            ),
-            4,
-        )  # fmt: skip
-        for n in STYLE_LAYERS
-    ]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--pairs", nargs="+", required=True, help="painting:photo (file stems)")
@@ -117,9 +96,10 @@ def main() -> None:
                 "lever": lever,
                 "content": round(d["content"], 4),
                 "style": round(d["style"], 4),
-                "style_per_layer": dict(
-                    zip(STYLE_LAYERS, per_layer(result.image, painting), strict=True)
-                ),
+                "style_per_layer": {
+                    layer: round(error, 4)
+                    for layer, error in style_distance_by_layer(result.image, painting).items()
+                },
                 "seconds": round(seconds, 1),
                 "steps": result.steps,
                 "torch_threads": torch.get_num_threads(),

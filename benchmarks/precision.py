@@ -19,11 +19,10 @@ from pathlib import Path
 
 import torch
 
-import core.losses
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import core.losses  # noqa: E402
 from core.features import VGGFeatures  # noqa: E402
 from core.gatys import GatysStylizer  # noqa: E402
 from core.images import load_image_file  # noqa: E402

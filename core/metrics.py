@@ -57,11 +57,31 @@ def distances(
     c = (f_out[CONTENT_LAYER] - f_photo[CONTENT_LAYER]).pow(2).sum() / f_photo[CONTENT_LAYER].pow(
         2
     ).sum()
-    s = [
-        (gram_matrix(f_out[n]) - gram_matrix(f_paint[n])).norm() / gram_matrix(f_paint[n]).norm()
-        for n in STYLE_LAYERS
-    ]
-    return {"content": float(c), "style": float(torch.stack(s).mean())}
+    s = _gram_errors(f_out, f_paint)
+    return {"content": float(c), "style": sum(s.values()) / len(s)}
+
+
+@torch.no_grad()
+def style_distance_by_layer(
+    output: Image.Image, style: Image.Image, network: VGGFeatures | None = None
+) -> dict[str, float]:
+    """The terms that `distances`' style distance averages, one per layer: where the
+    remaining difference from the painting sits (colour in relu1_1, shapes in relu5_1)."""
+    net = network or _network()
+    out = image_to_tensor(output)
+    paint = resize_tensor(image_to_tensor(style), max(out.shape[-2:])).clamp(0, 1)
+    return _gram_errors(net(to_caffe(out), STYLE_LAYERS), net(to_caffe(paint), STYLE_LAYERS))
+
+
+def _gram_errors(
+    f_out: dict[str, torch.Tensor], f_paint: dict[str, torch.Tensor]
+) -> dict[str, float]:
+    """Relative Frobenius error of the output's Gram matrix to the painting's, per layer."""
+    errors = {}
+    for name in STYLE_LAYERS:
+        target = gram_matrix(f_paint[name])
+        errors[name] = float((gram_matrix(f_out[name]) - target).norm() / target.norm())
+    return errors
 
 
 # SSIM as Wang et al. 2004 define it: an 11x11 Gaussian window of sigma 1.5 and
