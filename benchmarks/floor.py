@@ -6,7 +6,7 @@ measures the device's dense matrix rate per precision, and divides one by the ot
 times the real forward+backward per precision and memory layout (and with torch.compile),
 with fixed gradients at the tapped layers standing in for the losses', so every later figure
 can be read as a multiple of the floor. On the CPU it also times channels-last bf16 with each
-convolution and its ReLU as two kernels, as they ran before core.features fused them.
+convolution, ReLU and pooling as separate kernels, as they ran before core.features fused them.
 
     python benchmarks/floor.py --sizes 256 512 1024 --out docs/bench/floor.json
 """

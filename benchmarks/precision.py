@@ -4,8 +4,8 @@ Runs each variant on the same pair in one process, alternating, and reports the 
 wall time and the distances of the outputs (core.metrics.distances). The `*_fp32gram`
 variants replace the engine's Gram matrix by one fp32 product with autograd's own backward
 (the engine before its bf16 chunked Gram), to measure that change; `bf16_unfused` runs each
-channels-last convolution and its ReLU as two kernels (the engine before core.features fused
-them).
+channels-last convolution, its ReLU and pooling as separate kernels (the engine before
+core.features fused them).
 
     python benchmarks/precision.py --size 256 --repeats 3
 """

