@@ -122,7 +122,7 @@ class VGGFeatures(nn.Module):
             ):
                 pool = self.layers[i + 2] if i + 2 <= last else None
                 if _is_halving_max_pool(pool) and LAYER_NAMES[i + 1] not in wanted:
-                    x = _conv_relu(x, module, pool)
+                    x = _conv_relu(x, module, pooled=True)
                     i += 2  # the ReLU and the pooling ran with the convolution
                 else:
                     x = _conv_relu(x, module)
@@ -166,17 +166,15 @@ def _is_halving_max_pool(module: nn.Module | None) -> bool:
     )
 
 
-def _conv_relu(x: torch.Tensor, conv: nn.Conv2d, pool: nn.Module | None = None) -> torch.Tensor:
+def _conv_relu(x: torch.Tensor, conv: nn.Conv2d, pooled: bool = False) -> torch.Tensor:
     """relu(conv(x)) as one oneDNN kernel, in the autocast dtype when autocast is on, then
-    the 2x2 max pooling that follows it when `pool` is given."""
+    VGG's 2x2 max pooling when `pooled`."""
     if torch.is_autocast_enabled("cpu"):
         dtype = torch.get_autocast_dtype("cpu")
         x = x.to(dtype)  # differentiable: the gradient comes back in the caller's dtype
     weight, bias = _cast_params(conv, x.dtype)
     with torch.autocast("cpu", enabled=False):
-        return _ConvReLU.apply(
-            x, weight, bias, conv.padding, conv.stride, conv.dilation, pool is not None
-        )
+        return _ConvReLU.apply(x, weight, bias, conv.padding, conv.stride, conv.dilation, pooled)
 
 
 def _cast_params(conv: nn.Conv2d, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor | None]:
