@@ -16,9 +16,10 @@ from api.jobs import InProcessQueue
 from api.logs import configure_logging
 from api.metrics import Metrics
 from api.middleware import BodyLimits, RequestContext
-from api.routes import health, jobs, styles, stylize
+from api.routes import health, jobs, methods, styles, stylize
 from api.security import RateLimiter
 from api.settings import Settings
+from api.web import mount_web_page
 from api.worker import Worker
 from core.stylizer import Stylizer
 
@@ -149,8 +150,10 @@ def create_app(settings: Settings | None = None, stylizer: Stylizer | None = Non
     app.state.methods_for = lambda _preset: ["gatys"]
     app.state.fast_models = {}
     install_error_handlers(app)
-    for router in (stylize.router, jobs.router, styles.router, health.router):
+    for router in (stylize.router, jobs.router, styles.router, methods.router, health.router):
         app.include_router(router)
+    if settings.web_ui:
+        mount_web_page(app)
     # Room for the content, the allowed style images and the form fields.
     body_limit = settings.max_upload_bytes * (settings.max_styles + 1) + 64 * 1024
     app.add_middleware(

@@ -50,6 +50,20 @@ class StylePublic(BaseModel):
     image_url: str = Field(description="Thumbnail of the painting")
 
 
+class MethodPublic(BaseModel):
+    """A method the running service serves."""
+
+    id: str = Field(description="The value of the job field `method`")
+    one_pass: bool = Field(description="One network pass: seconds, not minutes")
+    any_painting: bool = Field(
+        description="Takes uploaded style images, not only the presets it learnt"
+    )
+    presets: list[str] = Field(description="Preset ids this method can use")
+    options: list[str] = Field(
+        description="Job fields this method reads; any other optional field is refused (422)"
+    )
+
+
 class ErrorPublic(BaseModel):
     """Every error answer."""
 

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     job_heartbeat_s: int = Field(30, ge=1)
     """JOB_HEARTBEAT_S: Redis mode: a running job whose worker is silent this long is retried
     on another worker (at most twice), then marked failed."""
+    web_ui: bool = True
+    """WEB_UI: on or off: serve the web page at / (off: / answers 404; the API is the same)."""
     log_level: str = "INFO"
     """LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
 
