@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EXTRAS ?= api,bot,dev
 
-.PHONY: run test redis-server worker lint format bench train compare install gpu-check
+.PHONY: run test redis-server chromium worker lint format bench train compare install gpu-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,16 @@ redis-server:
 			echo "the tests need redis-server: sudo apt-get install redis-server" >&2; exit 1; \
 		fi; }
 
-test: install redis-server
+# The browser tests drive Debian's headless chromium through its chromium-driver.
+chromium:
+	@{ command -v chromium >/dev/null 2>&1 && [ -x /usr/bin/chromedriver ]; } || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			(apt-get update -qq && apt-get install -y -qq chromium chromium-driver) >/dev/null; \
+		else \
+			echo "the tests need chromium: sudo apt-get install chromium chromium-driver" >&2; exit 1; \
+		fi; }
+
+test: install redis-server chromium
 	$(BIN)/python -m pytest -q
 
 lint: install
