@@ -68,6 +68,7 @@ bench: install
 train: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[train]"
 	bash scripts/training_photos.sh
+	bash scripts/style_data.sh
 	bash scripts/train_shipped.sh
 	$(BIN)/python scripts/plot_training.py runs/*.csv --out docs/images/training
 
