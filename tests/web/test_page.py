@@ -108,3 +108,39 @@ def test_a_refused_setting_and_a_large_file_are_said_in_words(page, photo_file, 
     page.choose("Size (long side)", "As the quality sets it")
     page.button("Paint").click()
     assert "too large" in wait_for(lambda: "too large" in page.alert() and page.alert())
+
+
+def test_a_heic_photo_is_named_then_painted_by_the_service(page, tmp_path):
+    from tests.conftest import heic, make_photo
+
+    photo = tmp_path / "IMG_0001.HEIC"
+    photo.write_bytes(heic(make_photo(96, 64)))
+    page.upload("Choose a photo", photo)
+    page.wait_text("IMG_0001.HEIC: HEIC photos are read by the service")
+    page.button("The Starry Night").click()
+    paint_and_wait(page)
+    assert page.natural_width("The painted photo") > 0
+
+
+def test_usable_by_keyboard_alone(page, photo_file):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    page.upload("Choose a photo", photo_file)  # the file chooser itself is the system's
+
+    def tab_to(name: str) -> None:
+        for _ in range(40):
+            ActionChains(page.driver).send_keys(Keys.TAB).perform()
+            if name in page.driver.switch_to.active_element.text:
+                return
+        raise AssertionError(f"{name!r} is not reachable by Tab")
+
+    tab_to("The Starry Night")
+    ActionChains(page.driver).send_keys(Keys.SPACE).perform()
+    assert page.button("The Starry Night").get_attribute("aria-pressed") == "true"
+    tab_to("Paint")
+    ActionChains(page.driver).send_keys(Keys.ENTER).perform()
+    page.wait_text("Done: 100 %", timeout=60)
+    slider = page.find("//input[@aria-label='Before / after']")
+    slider.send_keys(Keys.HOME)
+    assert slider.get_attribute("value") == "0"

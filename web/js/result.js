@@ -43,6 +43,8 @@ export class ResultView {
       if (photoUrl) image.src = photoUrl;
       else image.removeAttribute("src");
     }
+    // A HEIC photo cannot be shown here: the result stands alone, with nothing to compare.
+    this.compare.classList.toggle("alone", !photoUrl);
     this.png.href = url;
     this.png.download = `stylize-${job.id}.png`;
     this.jpeg.removeAttribute("href");

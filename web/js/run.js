@@ -88,6 +88,7 @@ export class Runner {
       this.loadPreview(job);
     } else if (job.status === "succeeded") {
       this.progress.value = 100;
+      this.preview.hidden = true; // the result takes its place
       this.say(t("run.succeeded"));
     } else if (job.status === "cancelled") {
       this.say(t("run.cancelled"));
