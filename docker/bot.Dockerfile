@@ -14,12 +14,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN python3 -m venv /opt/venv && useradd --create-home --uid 10001 app
 WORKDIR /app
 
-# Dependencies before sources, as in api.Dockerfile. bot-redis: conversation state in Redis
+# Dependencies before sources, pinned by constraints.txt, as in api.Dockerfile. bot-redis: conversation state in Redis
 # when REDIS_URL is set.
 COPY pyproject.toml constraints.txt ./
 RUN mkdir -p core api bot \
     && touch core/__init__.py api/__init__.py bot/__init__.py README.md \
-    && pip install ${PIP_EXTRA_ARGS} ".[bot,bot-redis]" \
+    && pip install ${PIP_EXTRA_ARGS} -c constraints.txt ".[bot,bot-redis]" \
     && pip uninstall -y stylize \
     && rm -rf core api bot README.md build *.egg-info
 

@@ -201,6 +201,17 @@ def test_bot_image_installs_no_torch():
     assert '".[bot' in dockerfile and "[api" not in dockerfile and "core" not in copied
 
 
+def test_bot_image_installs_pinned_dependencies():
+    dockerfile = (ROOT / "docker" / "bot.Dockerfile").read_text()
+    assert '-c constraints.txt ".[bot,bot-redis]"' in dockerfile
+
+
+def test_api_image_serves_the_web_page():
+    dockerfile = (ROOT / "docker" / "api.Dockerfile").read_text()
+    assert "COPY web web" in dockerfile
+    assert "web" not in (ROOT / ".dockerignore").read_text().split()
+
+
 def test_api_image_installs_the_pinned_engine_and_service():
     dockerfile = (ROOT / "docker" / "api.Dockerfile").read_text()
     assert '-c constraints.txt ".[api]"' in dockerfile
