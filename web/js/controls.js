@@ -44,7 +44,7 @@ export class Controls {
           method.any_painting ? t("controls.any_painting") : t("controls.presets_only"),
           this.usable(method) ? null : t("controls.not_for_choice"),
         ].filter(Boolean);
-        option.textContent = `${name.startsWith("controls.") ? method.id : name} (${marks.join(", ")})`;
+        option.textContent = [name.startsWith("controls.") ? method.id : name, ...marks].join(" · ");
         option.disabled = !this.usable(method);
         return option;
       }),
