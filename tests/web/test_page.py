@@ -88,8 +88,11 @@ def test_russian_from_the_browser_language_and_switchable(server, downloads):
         assert page.button("Нарисовать").is_displayed()
         assert "Готовые картины" in page.text()
         assert "мгновенно" in page.text()
+        page.button("Нарисовать").click()
+        assert "Сначала выберите фото." in wait_for(page.alert)
         page.button("English").click()
         page.wait_text("1. Your photo")
+        assert "Choose a photo first." in page.alert()  # said again in the new language
         assert page.button("Paint").is_displayed()
     finally:
         driver.quit()

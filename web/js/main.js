@@ -2,7 +2,7 @@
 import { Api } from "./api.js";
 import { Controls, jobForm } from "./controls.js";
 import { Gallery } from "./gallery.js";
-import { browserLanguage, language, setLanguage, t } from "./i18n.js";
+import { browserLanguage, language, setLanguage } from "./i18n.js";
 import { installKeyPrompt } from "./keyprompt.js";
 import { ErrorBox } from "./messages.js";
 import { PhotoPicker } from "./photo.js";
@@ -21,9 +21,9 @@ const runner = new Runner(api, errors);
 let last = null; // {choice, values, method}: what the shown result was made with
 
 async function paint(values, options = {}) {
-  if (!photo.file) return errors.text(t("run.need_photo"));
+  if (!photo.file) return errors.text("run.need_photo");
   const choice = gallery.choice();
-  if (!choice) return errors.text(t("run.need_painting"));
+  if (!choice) return errors.text("run.need_painting");
   const method = options.method ?? values.method;
   const done = await runner.run(jobForm(photo.file, choice, values, { ...options, method }));
   if (!done) return;

@@ -1,5 +1,5 @@
 // API errors in words, in place; a Retry-After counted down to zero.
-import { t } from "./i18n.js";
+import { onLanguage, t } from "./i18n.js";
 
 const KNOWN = new Set([400, 401, 404, 408, 409, 410, 413, 415, 422, 429, 503]);
 
@@ -19,6 +19,8 @@ export class ErrorBox {
   constructor(element) {
     this.element = element;
     this.timer = null;
+    this.render = null; // writes the current message in the current language
+    onLanguage(() => this.render?.());
   }
 
   show(error) {
@@ -28,6 +30,7 @@ export class ErrorBox {
     const render = () => {
       this.element.textContent = describe(error, seconds);
     };
+    this.render = render;
     render();
     this.element.hidden = false;
     if (seconds !== null) {
@@ -43,15 +46,20 @@ export class ErrorBox {
     }
   }
 
-  text(message) {
+  /** A message of the page's own, by its key in the locale files. */
+  text(key, vars = {}) {
     this.clear();
-    this.element.textContent = message;
+    this.render = () => {
+      this.element.textContent = t(key, vars);
+    };
+    this.render();
     this.element.hidden = false;
   }
 
   clear() {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.render = null;
     this.element.hidden = true;
     this.element.textContent = "";
   }

@@ -1,13 +1,12 @@
 // A run: submit the job, follow its events (queue position, percentage, ETA), show the
 // previews as they arrive, cancel.
-import { t } from "./i18n.js";
+import { onLanguage, t } from "./i18n.js";
 
 export class Runner {
   constructor(api, errors) {
     this.api = api;
     this.errors = errors;
     this.job = null;
-    this.abort = null;
     this.start = document.getElementById("start");
     this.cancelButton = document.getElementById("cancel");
     this.progress = document.getElementById("progress");
@@ -15,7 +14,9 @@ export class Runner {
     this.preview = document.getElementById("preview");
     this.previewStep = -1;
     this.previewBusy = false;
+    this.shown = null; // the last job shown, to say again in another language
     this.cancelButton.addEventListener("click", () => this.cancel());
+    onLanguage(() => (this.shown ? this.show(this.shown) : this.say(t("run.ready"))));
   }
 
   get busy() {
@@ -25,29 +26,27 @@ export class Runner {
   /** Runs one job to its end; resolves with {job, blob} on success, else null. */
   async run(form) {
     this.errors.clear();
+    this.shown = null;
     this.say(t("run.sending"));
     this.setBusy(true);
     this.progress.value = 0;
     this.progress.hidden = false;
     this.preview.hidden = true;
     this.previewStep = -1;
-    this.abort = new AbortController();
     try {
       this.job = await this.api.submit(form);
       this.show(this.job);
-      const last = await this.api.follow(this.job.id, (job) => this.show(job), this.abort.signal);
+      const last = await this.api.follow(this.job.id, (job) => this.show(job));
       if (last.status === "succeeded") {
         const blob = await this.api.result(last);
         return { job: last, blob };
       }
-      if (last.status === "failed") this.errors.text(t("run.failed", { detail: last.error || "" }));
+      if (last.status === "failed") this.errors.text("run.failed", { detail: last.error || "" });
       return null;
     } catch (error) {
-      if (error.name !== "AbortError") {
-        this.progress.hidden = true;
-        this.say("");
-        this.errors.show(error);
-      }
+      this.progress.hidden = true;
+      this.say("");
+      this.errors.show(error);
       return null;
     } finally {
       this.job = null;
@@ -77,6 +76,7 @@ export class Runner {
   }
 
   show(job) {
+    this.shown = job;
     const percent = Math.round(job.progress * 100);
     const eta = job.eta_seconds === null ? null : Math.max(1, Math.round(job.eta_seconds));
     if (job.status === "queued") {
