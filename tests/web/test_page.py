@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from selenium.webdriver.common.keys import Keys
+
 from tests.web.conftest import Page, make_driver, wait_for
 
 
@@ -45,6 +47,20 @@ def test_an_own_painting(page, photo_file, painting_file):
     page.upload("Your own painting", painting_file)
     page.wait_text("my painting.png")
     page.choose("Quality", "Fast")
+    paint_and_wait(page)
+    assert page.natural_width("The painted photo") > 0
+
+
+def test_several_paintings_blended_by_weight(page, photo_file, painting_file):
+    page.upload("Choose a photo", photo_file)
+    page.upload("Your own painting", painting_file)
+    page.button("The Scream").click()
+    weight = page.find("//input[@aria-label='Weight of The Scream']")
+    weight.send_keys(Keys.END)  # the slider's largest weight
+    assert weight.get_attribute("value") == "2"
+    assert page.find("//input[@aria-label='Weight of my painting.png']").is_displayed()
+    assert "presets only" in page.find("//option[contains(., 'Feed-forward')]").text
+    assert not page.find("//option[contains(., 'Feed-forward')]").is_enabled()
     paint_and_wait(page)
     assert page.natural_width("The painted photo") > 0
 
