@@ -17,7 +17,7 @@ from core.params import StyleParams
 # default MAX_SIZE (1024 px), so a first job of these methods is waited for. Gatys gets no
 # prior: from a GPU to a small CPU its speed spans two orders of magnitude, and a wrong guess
 # would send clients of POST /stylize away from jobs that finish in time.
-PRIORS: dict[str, float] = {"feedforward": 1.2, "gan": 1.3, "transformer": 2.1}
+PRIORS: dict[str, float] = {"feedforward": 1.2, "gan": 1.3, "adain": 1.5, "transformer": 2.1}
 _KEEP = 0.5  # weight of the previous speed against the newest job's
 
 

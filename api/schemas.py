@@ -21,7 +21,7 @@ class JobPublic(BaseModel):
 
     id: str = Field(description="Unguessable job id")
     status: JobStatus
-    method: str = Field(description="gatys, feedforward, gan or transformer")
+    method: str = Field(description="gatys, feedforward, gan, adain or transformer")
     progress: float = Field(ge=0, le=1, description="Fraction of the work done")
     step: int = Field(ge=0, description="Optimiser steps done")
     total_steps: int = Field(ge=0, description="Optimiser steps in the whole job")

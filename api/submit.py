@@ -10,6 +10,7 @@ from api.deps import client_host
 from api.jobs import JobQueue, JobRecord, QueueFull
 from api.settings import Settings
 from api.uploads import JobForm, build_job
+from core.models import ARBITRARY_METHODS
 
 log = logging.getLogger("api.submit")
 
@@ -23,8 +24,8 @@ async def submit_job(
     method = job.params.method
     if job.params.preset:
         available = state.methods_for(job.params.preset)
-    else:  # an uploaded painting: per-style networks cannot take it; the transformer can
-        available = ["gatys", *(["transformer"] if state.fast_models.get("transformer") else [])]
+    else:  # an uploaded painting: per-style networks cannot take it; adain and transformer can
+        available = ["gatys", *(m for m in ARBITRARY_METHODS if state.fast_models.get(m))]
     if method not in available:
         where = f"preset {job.params.preset}" if job.params.preset else "an uploaded style image"
         raise HTTPException(
@@ -43,12 +44,13 @@ async def submit_job(
 
 
 def _check_preview(preset: str | None, available: list[str]) -> None:
-    """init=preview starts from a trained model's output: the preset must have one."""
-    if preset is not None and set(available) - {"gatys"}:
+    """init=preview starts from a trained model's output: the painting must have one (a
+    preset's own network, or adain or the transformer, which take any painting)."""
+    if set(available) - {"gatys"}:
         return
     what = f"preset {preset} has" if preset else "an uploaded style image has"
     raise HTTPException(
         422,
-        f"init: preview needs a preset with a trained model; {what} none (use init=content, "
-        "or a preset whose methods in GET /styles list feedforward, gan or transformer)",
+        f"init: preview needs a trained model for the painting; {what} none (use "
+        "init=content, or a method listed in GET /methods with one_pass and any_painting)",
     )

@@ -74,15 +74,15 @@ async def job_form(
     style: Annotated[
         list[UploadFile] | None,
         File(
-            description="Style image(s); repeat the field for several. Taken by gatys and "
-            "transformer; feedforward and gan paint only the presets they learnt."
+            description="Style image(s); repeat the field for several. Taken by gatys, adain "
+            "and transformer; feedforward and gan paint only the presets they learnt."
         ),
     ] = None,
     preset: Annotated[
         str | None, Form(description="A preset painting id from GET /styles.")
     ] = None,
     method: Annotated[
-        Literal["gatys", "feedforward", "gan", "transformer"],
+        Literal["gatys", "feedforward", "gan", "adain", "transformer"],
         Form(
             description="Model family. A field that the method does not use is refused "
             "(422); each field's description says which methods use it."
@@ -100,8 +100,9 @@ async def job_form(
         float | None,
         _num(
             "strength",
-            "Multiplies the style weight; trained models move the photo that far towards "
-            "their output.",
+            "Multiplies the style weight; feedforward and gan move the photo that far towards "
+            "their output; adain and transformer move the photo's features that far towards "
+            "the painting's statistics.",
         ),
     ] = None,
     style_blend: Annotated[

@@ -12,9 +12,9 @@ from PIL import Image
 from core import colour, memory
 from core.devices import resolve_device
 from core.gatys import GatysStylizer, image_to_tensor, resize_tensor, tensor_to_image
-from core.models import FAST_METHODS
+from core.models import ARBITRARY_METHODS, FAST_METHODS
 from core.params import StyleParams
-from core.presets import get_preset
+from core.presets import PRESETS, get_preset
 from core.stylizer import BatchItem, ProgressCallback, StyleResult, Stylizer
 
 SHIPPED_CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
@@ -22,15 +22,17 @@ SHIPPED_CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 
 ANY_STYLE = "*"
 # init='preview' starts from the first of these a preset has: the per-style CNN is the
-# fastest (docs/models.md) and the one the bot shows as its instant preview.
-PREVIEW_METHODS = ("feedforward", "gan", "transformer")
+# fastest (docs/models.md) and the one the bot shows as its instant preview. A painting of
+# the user's own starts from the first arbitrary-style model served.
+PREVIEW_METHODS = ("feedforward", "gan", "adain", "transformer")
 
 
 class Engine:
     """Dispatches a job to the stylizer of its `method`; loads the weights once.
 
     Feed-forward models are kept per method and per painting they learnt (a preset id);
-    a transformer also serves paintings it never saw, under the key ANY_STYLE.
+    the arbitrary-style ones (adain, transformer) serve every preset and, under the key
+    ANY_STYLE, paintings they never saw.
     """
 
     def __init__(
@@ -60,16 +62,21 @@ class Engine:
     def add_checkpoint(self, path: str | Path) -> None:
         """Serve a trained model; ValueError if the file is not a usable checkpoint."""
         from core.models.checkpoint import load
-        from core.models.stylizers import FeedForwardStylizer, TransformerStylizer
+        from core.models.stylizers import ArbitraryStylizer, FeedForwardStylizer
 
         checkpoint = load(path)
-        kind = TransformerStylizer if checkpoint.method == "transformer" else FeedForwardStylizer
-        stylizer = kind(checkpoint, self.gatys.device, self.gatys.autocast_dtype)
+        device, dtype = self.gatys.device, self.gatys.autocast_dtype
         served = self._fast.setdefault(checkpoint.method, {})
+        if checkpoint.method in ARBITRARY_METHODS:
+            # Any painting, every preset included: the painting is an input, read by VGG19.
+            stylizer: Stylizer = ArbitraryStylizer(checkpoint, self.gatys.features, device, dtype)
+            for preset in PRESETS:
+                served[preset.id] = stylizer
+            served[ANY_STYLE] = stylizer
+            return
+        stylizer = FeedForwardStylizer(checkpoint, device, dtype)
         for style_id in checkpoint.styles:
             served[style_id] = stylizer
-        if checkpoint.method == "transformer":
-            served[ANY_STYLE] = stylizer
 
     @property
     def device(self) -> str:
@@ -135,9 +142,10 @@ class Engine:
             return self._fast_stylizer(params).stylize(content, styles, params, progress)
 
     def preview_method(self, preset_id: str | None) -> str | None:
-        """The trained model that init='preview' starts from, in the order PREVIEW_METHODS."""
+        """The trained model that init='preview' starts from, in the order PREVIEW_METHODS;
+        for a painting that is no preset, the first arbitrary-style model served."""
         if preset_id is None:
-            return None
+            return next((m for m in ARBITRARY_METHODS if ANY_STYLE in self._fast.get(m, {})), None)
         served = self.methods_for(preset_id)
         return next((m for m in PREVIEW_METHODS if m in served), None)
 
@@ -155,8 +163,9 @@ class Engine:
             what = f"preset {params.preset}" if params.preset else "a job without a preset"
             with_model = sorted({s for styles_ in self.fast_models().values() for s in styles_})
             raise ValueError(
-                f"init='preview' needs a preset with a trained model; {what} has none "
-                f"(presets with one: {', '.join(with_model) or 'none'})"
+                f"init='preview' needs a trained model for the painting; {what} has none "
+                f"(presets with one: {', '.join(with_model) or 'none'}; any painting with "
+                f"{' or '.join(ARBITRARY_METHODS)}, not served here)"
             )
         model_params = params.with_changes(method=method, init="content", preview_every=0)
         # No progress from the model's one pass: the job's steps are the refinement's.
@@ -173,14 +182,14 @@ class Engine:
             raise ValueError(f"method {params.method!r} has no trained model in this engine")
         if params.preset is not None and params.preset in served:
             return served[params.preset]
-        if ANY_STYLE in served:  # the transformer takes the painting as an input
+        if ANY_STYLE in served:  # adain and the transformer take the painting as an input
             return served[ANY_STYLE]
         if len(set(served.values())) == 1 and params.preset is None:
             return next(iter(served.values()))  # one model given on the command line
         trained = ", ".join(sorted(served))
         raise ValueError(
             f"method {params.method!r} needs a preset it was trained on ({trained}); "
-            "use gatys or transformer for other paintings"
+            f"use {', '.join(('gatys', *ARBITRARY_METHODS))} for other paintings"
         )
 
 

@@ -1,7 +1,7 @@
 """Which job options each method reads: the one table that the service and its docs follow.
 
 Gatys optimises the image under the loss weights for `steps` iterations from a seeded start.
-The trained models (feedforward, gan, transformer) run one forward pass of a network whose
+The trained models (feedforward, gan, adain, transformer) run one forward pass of a network whose
 losses were fixed in training, so the loss weights, the step count and the seed mean nothing
 to them. A request that sets an option its method would ignore is refused, not run without it.
 """
@@ -18,8 +18,10 @@ APPLIES_TO: dict[str, tuple[Method, ...]] = {
     "strength": METHODS,  # trained models: blends the photo with the network's output
     "preserve_color": METHODS,
     "format": METHODS,
-    # Per-painting networks take no style images; the transformer averages several.
-    "style_blend": ("gatys", "transformer"),
+    # Per-painting networks take no style images; adain and the transformer blend several.
+    "style_blend": ("gatys", "adain", "transformer"),
+    # The painting's size against the output's: the scale of its strokes.
+    "style_scale": ("gatys", "adain", "transformer"),
     "content_weight": ("gatys",),
     "style_weight": ("gatys",),
     "tv_weight": ("gatys",),

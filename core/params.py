@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Literal
 
-Method = Literal["gatys", "feedforward", "gan", "transformer"]
+Method = Literal["gatys", "feedforward", "gan", "adain", "transformer"]
 Quality = Literal["fast", "balanced", "best"]
 PreserveColor = Literal["none", "luminance", "histogram"]
 Optimizer = Literal["lbfgs", "adam"]
@@ -18,7 +18,11 @@ Init = Literal["content", "palette", "noise", "image", "preview"]
 StyleStatistic = Literal["gram", "w2"]
 Device = Literal["auto", "cpu", "cuda", "mps"]
 
-METHODS: tuple[Method, ...] = ("gatys", "feedforward", "gan", "transformer")
+METHODS: tuple[Method, ...] = ("gatys", "feedforward", "gan", "adain", "transformer")
+# One network pass instead of an optimisation: seconds, not minutes.
+ONE_PASS_METHODS: tuple[Method, ...] = ("feedforward", "gan", "adain", "transformer")
+# Methods that paint any painting given with the job, not only the presets they learnt.
+ANY_PAINTING_METHODS: tuple[Method, ...] = ("gatys", "adain", "transformer")
 QUALITIES: tuple[Quality, ...] = ("fast", "balanced", "best")
 PRESERVE_COLORS: tuple[PreserveColor, ...] = ("none", "luminance", "histogram")
 INITS: tuple[Init, ...] = ("content", "palette", "noise", "image", "preview")
@@ -234,6 +238,8 @@ __all__ = [
     "BOUNDS",
     "INITS",
     "METHODS",
+    "ONE_PASS_METHODS",
+    "ANY_PAINTING_METHODS",
     "PREVIEW_REFINE_FRACTION",
     "PRESERVE_COLORS",
     "QUALITIES",

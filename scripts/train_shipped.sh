@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trains the checkpoints shipped in core/checkpoints/, resuming any that were cut short.
 # Logs, samples and resumable states go to runs/; finished checkpoints are copied to
-# core/checkpoints/. Needs data/photos (scripts/training_photos.sh). docs/models.md lists
+# core/checkpoints/. Needs data/photos (scripts/training_photos.sh) and, for adain and the
+# transformer, data/styles (scripts/style_data.sh). docs/models.md lists
 # what each checkpoint saw and how long it took.
 #
 #   bash scripts/train_shipped.sh [NAME ...]    # default: all of them, in this order
@@ -10,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 PHOTOS=${PHOTOS:-data/photos}
+STYLE_DIR=${STYLE_DIR:-data/styles}
 DEVICE=${DEVICE:-auto}
 mkdir -p runs core/checkpoints
 
@@ -31,18 +33,16 @@ declare -A RUNS=(
   # The same eight, sharpened by a patch discriminator (a head per painting), starting from
   # feedforward_canvas above.
   [gan]="--method gan --style ${ALL_PAINTINGS[*]} --init-from runs/feedforward_canvas.pt --iterations 300 --size 256 --style-weight 3 --lr 5e-4 --lr-schedule cosine --clip-grad 1"
-  # One network that reads the painting as an input, over the same eight, at 256 px. It starts
-  # from the earlier three-painting network trained at 128 px (transformer_128, the entry below),
-  # whose weights do not depend on which paintings it saw.
-  [transformer_128]="--method transformer --style core/styles/starry_night.jpg core/styles/the_scream.jpg core/styles/woman_with_hat.jpg --iterations 600 --size 128 --style-weight 2 --lr 1e-3 --clip-grad 1 --lr-schedule cosine"
-  [transformer_base]="--method transformer --style ${ALL_PAINTINGS[*]} --init-from runs/transformer_128.pt --iterations 1000 --size 256 --style-weight 3 --lr 2e-4 --clip-grad 1 --lr-schedule cosine"
-  # 500 steps more at half the rate, with the paintings at the canvas scale (as above).
-  [transformer_canvas]="--method transformer --style ${ALL_PAINTINGS[*]} --init-from runs/transformer_base.pt --iterations 500 --size 256 --style-weight 3 --lr 1e-4 --clip-grad 1 --lr-schedule cosine --seed 1"
-  # 300 steps more with a heavier style weight for the two paintings it painted least.
-  [transformer]="--method transformer --style ${ALL_PAINTINGS[*]} --init-from runs/transformer_canvas.pt --iterations 300 --size 256 --style-weight 3 3 3 3 8 3 3 4 --lr 1e-4 --clip-grad 1 --lr-schedule cosine --seed 2"
+  # adain: a decoder from VGG19's relu4_1 back to pixels. First on photos alone (every
+  # sample its own painting: a reconstruction), then with the paintings of data/styles/
+  # (scripts/style_data.sh) and the eight presets, a quarter of each batch still
+  # reconstructing its photo (strength 0 stays a faithful copy).
+  [adain_photos]="--method adain --reconstruct 1 --iterations 600 --size 256 --style-weight 1 --lr 3e-4"
+  [adain]="--method adain --init-from runs/adain_photos.pt --style-dir $STYLE_DIR --style ${ALL_PAINTINGS[*]} --reconstruct 0.25 --iterations 800 --size 256 --style-weight 5 --lr 1e-4"
+  # transformer: attention over VGG19 tokens with adain's decoder, the same data.
+  [transformer]="--method transformer --init-from runs/adain.pt --style-dir $STYLE_DIR --style ${ALL_PAINTINGS[*]} --reconstruct 0.25 --iterations 450 --size 256 --style-weight 5 --lr 1e-4"
 )
-ORDER=(feedforward_base feedforward_canvas feedforward gan transformer_128 transformer_base
-       transformer_canvas transformer)
+ORDER=(feedforward_base feedforward_canvas feedforward gan adain_photos adain transformer)
 
 for name in "${@:-${ORDER[@]}}"; do
   out=runs/$name.pt
@@ -53,7 +53,7 @@ for name in "${@:-${ORDER[@]}}"; do
   $PY -m core.training.cli --batch 4 --seed 0 --device "$DEVICE" --checkpoint-every 50 \
       --sample-every 200 --quiet --content-dir "$PHOTOS" --out "$out" ${RUNS[$name]} \
       "${resume[@]}"
-  # A run that only prepares another (*_128, *_base, *_canvas) is not shipped.
-  [[ $name == *_128 || $name == *_base || $name == *_canvas ]] || cp "$out" core/checkpoints/"$name".pt
+  # A run that only prepares another (*_base, *_canvas, *_photos) is not shipped.
+  [[ $name == *_base || $name == *_canvas || $name == *_photos ]] || cp "$out" core/checkpoints/"$name".pt
   echo "$name done: $(tail -1 runs/$name.csv)"
 done

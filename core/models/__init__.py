@@ -1,4 +1,5 @@
-"""Feed-forward stylizers: a per-style CNN, a GAN-trained CNN and a transformer.
+"""One-pass stylizers: a per-style CNN, a GAN-trained CNN, and two networks that paint any
+painting on the frozen VGG19 (AdaIN and attention, core/models/arbitrary.py).
 
 `build(method, config)` makes an untrained network; core.models.checkpoint saves and loads
 trained ones; core.models.stylizers serves them behind the engine's Stylizer interface.
@@ -10,7 +11,9 @@ from typing import Any
 
 from torch import nn
 
-FAST_METHODS = ("feedforward", "gan", "transformer")
+FAST_METHODS = ("feedforward", "gan", "adain", "transformer")
+# Read the painting through VGG19 at run time: any painting, no per-painting weights.
+ARBITRARY_METHODS = ("adain", "transformer")
 
 
 def build(method: str, config: dict[str, Any] | None = None) -> nn.Module:
@@ -20,8 +23,9 @@ def build(method: str, config: dict[str, Any] | None = None) -> nn.Module:
         from core.models.feedforward import TransformNet
 
         return TransformNet(**config)
-    if method == "transformer":
-        from core.models.transformer import StyleTransformer
+    if method in ARBITRARY_METHODS:
+        from core.models.arbitrary import ArbitraryStyleNet
 
-        return StyleTransformer(**config)
+        transform = "adain" if method == "adain" else "attention"
+        return ArbitraryStyleNet(**({"transform": transform} | config))
     raise ValueError(f"method must be one of {', '.join(FAST_METHODS)}; got {method!r}")

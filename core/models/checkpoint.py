@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from core.models import FAST_METHODS, build
+from core.models import ARBITRARY_METHODS, FAST_METHODS, build
 
 FORMAT_VERSION = 1
 
@@ -69,12 +69,18 @@ def load(path: str | Path) -> Checkpoint:
 
 
 def index(paths: list[Path]) -> dict[str, list[str]]:
-    """Each method and the paintings its checkpoints in `paths` learnt (unreadable: skipped)."""
+    """Each method and the presets its checkpoints in `paths` serve (unreadable: skipped):
+    the paintings a per-style network learnt, every preset for the arbitrary-style ones."""
+    from core.presets import PRESETS
+
     found: dict[str, list[str]] = {}
     for path in paths:
         try:
             checkpoint = load(path)
         except ValueError:
             continue
-        found.setdefault(checkpoint.method, []).extend(checkpoint.styles)
+        if checkpoint.method in ARBITRARY_METHODS:
+            found.setdefault(checkpoint.method, []).extend(p.id for p in PRESETS)
+        else:
+            found.setdefault(checkpoint.method, []).extend(checkpoint.styles)
     return {method: sorted(set(styles)) for method, styles in found.items()}

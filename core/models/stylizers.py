@@ -1,4 +1,4 @@
-"""Trained feed-forward networks behind the engine's Stylizer interface: one pass, no optimiser."""
+"""Trained one-pass networks behind the engine's Stylizer interface: no optimiser."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from PIL import Image
 
 from core import colour
 from core.devices import prefers_channels_last
+from core.features import VGGFeatures, to_caffe
 from core.gatys import image_to_tensor, resize_tensor, tensor_to_image
+from core.models.arbitrary import ENCODER_LAYER, StyleCode
+from core.models.arbitrary import MULTIPLE as ARBITRARY_MULTIPLE
 from core.models.checkpoint import Checkpoint
 from core.params import StyleParams
 from core.stylizer import Progress, ProgressCallback, StyleResult
@@ -55,9 +58,12 @@ class _OnePass:
         params: StyleParams,
         started: float,
         progress: ProgressCallback | None,
+        pixel_strength: bool = True,
     ) -> StyleResult:
-        # strength < 1 mixes the photo back in; > 1 pushes further from it (clamped).
-        out = (photo + params.strength * (out.float() - photo)).clamp(0, 1)
+        # strength < 1 mixes the photo back in; > 1 pushes further from it (clamped). The
+        # arbitrary-style models apply it to their features instead (pixel_strength=False).
+        strength = params.strength if pixel_strength else 1.0
+        out = (photo + strength * (out.float() - photo)).clamp(0, 1)
         if params.preserve_color == "luminance":
             out = colour.with_chroma_of(out, photo)
         elif params.preserve_color == "histogram" and self.recolours_output:
@@ -104,10 +110,66 @@ class FeedForwardStylizer(_OnePass):
         return self._finish(out, photo, params, started, progress)
 
 
-class TransformerStylizer(_OnePass):
-    """The StyTr2-like network: any painting, given with the job, is encoded at run time."""
+class ArbitraryStylizer(_OnePass):
+    """`adain` and `transformer`: any painting, given with the job (a preset's included),
+    read by the engine's own VGG19 encoder (shared with Gatys: no second copy in memory).
+
+    The painting's statistics are computed once per job, at the scale Gatys and
+    core.metrics use (long side = the output's times `style_scale`). Several paintings
+    blend their transformed features by `style_blend`; `strength` interpolates between the
+    photo's features (0: the photo as the decoder gives it back) and the painting's (1),
+    and extrapolates above 1.
+    """
 
     recolours_output = False  # it recolours the paintings it is given, as Gatys does
+
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        encoder: VGGFeatures,
+        device: torch.device,
+        dtype: torch.dtype | None,
+    ) -> None:
+        super().__init__(checkpoint, device, dtype)
+        self.encoder = encoder
+
+    def _encode(self, rgb: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) RGB 0..1 -> relu4_1 features (B, 512, H/8, W/8)."""
+        return self.encoder(self._layout(to_caffe(rgb)), (ENCODER_LAYER,))[ENCODER_LAYER]
+
+    @torch.inference_mode()
+    def style_codes(
+        self, styles: Sequence[Image.Image], params: StyleParams, photo: torch.Tensor
+    ) -> list[StyleCode]:
+        """Each painting's code at the job's scale (reusable for every frame of a clip)."""
+        side = max(32, round(params.output_size * params.style_scale))
+        paintings = [
+            resize_tensor(image_to_tensor(s, self.device), side).clamp(0, 1) for s in styles
+        ]
+        if params.preserve_color == "histogram":
+            paintings = [colour.match_colour_histogram(p, photo) for p in paintings]
+        with self._autocast():
+            return [self.net.encode_style(self._encode(p)) for p in paintings]
+
+    @torch.inference_mode()
+    def paint(
+        self, photo: torch.Tensor, codes: Sequence[StyleCode], params: StyleParams
+    ) -> torch.Tensor:
+        """(B, 3, H, W) photos 0..1 and paintings' codes -> (B, 3, H, W) output, not clamped."""
+        h, w = photo.shape[-2:]
+        pad_h, pad_w = (-h) % ARBITRARY_MULTIPLE, (-w) % ARBITRARY_MULTIPLE
+        x = F.pad(photo, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else photo
+        blend = params.style_blend or tuple(1.0 for _ in codes)
+        with self._autocast():
+            feats = self._encode(x)
+            # Several paintings: Huang & Belongie's interpolation of the transformed features.
+            target = sum(
+                weight / sum(blend) * self.net.transform(feats, code)
+                for code, weight in zip(codes, blend, strict=True)
+            )
+            target = feats.float() + params.strength * (target - feats.float())
+            out = self.net.decode(self._layout(target.to(feats.dtype)))
+        return out[..., :h, :w].float()
 
     @torch.inference_mode()
     def stylize(
@@ -118,19 +180,8 @@ class TransformerStylizer(_OnePass):
         progress: ProgressCallback | None = None,
     ) -> StyleResult:
         if not styles:
-            raise ValueError("the transformer needs a style image")
+            raise ValueError(f"{self.method} needs a painting: a style image or a preset")
         started = time.perf_counter()
         photo = self._photo(content, params)
-        side = max(32, round(params.output_size * params.style_scale))
-        blend = params.style_blend or tuple(1.0 for _ in styles)
-        paintings = [resize_tensor(image_to_tensor(s, self.device), side) for s in styles]
-        if params.preserve_color == "histogram":
-            paintings = [colour.match_colour_histogram(p, photo) for p in paintings]
-        with self._autocast():
-            # Several paintings: a weighted mean of their style tokens.
-            tokens = sum(
-                weight / sum(blend) * self.net.encode_style(painting)
-                for painting, weight in zip(paintings, blend, strict=True)
-            )
-            out = self.net.stylize_tokens(self._layout(photo), tokens)
-        return self._finish(out, photo, params, started, progress)
+        out = self.paint(photo, self.style_codes(styles, params, photo), params)
+        return self._finish(out, photo, params, started, progress, pixel_strength=False)

@@ -1,7 +1,9 @@
-"""`stylize-train`: train a feed-forward stylizer on a folder of photos and one or more paintings.
+"""`stylize-train`: train a one-pass stylizer on a folder of photos and paintings.
 
     stylize-train --method feedforward --content-dir data/photos \
         --style core/styles/starry_night.jpg --out starry_night.pt
+    stylize-train --method adain --content-dir data/photos --style-dir data/styles \
+        --style core/styles/*.jpg --out adain.pt
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from core.devices import DEVICE_CHOICES
-from core.models import FAST_METHODS
+from core.models import ARBITRARY_METHODS, FAST_METHODS
 from core.training.trainer import TrainConfig, Trainer
 
 DEFAULTS = TrainConfig(method="feedforward", content_dir=Path(), styles=[], out=Path())
@@ -26,7 +28,18 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--method", choices=FAST_METHODS, required=True)
     p.add_argument("--content-dir", type=Path, required=True, help="folder tree of photos")
-    p.add_argument("--style", type=Path, nargs="+", required=True, help="painting(s)")
+    p.add_argument("--style", type=Path, nargs="+", default=[], help="painting(s)")
+    p.add_argument(
+        "--style-dir", type=Path, nargs="+", default=[],
+        help="adain, transformer: folders of paintings (a random one per sample)",
+    )  # fmt: skip
+    p.add_argument(
+        "--reconstruct", type=float, default=DEFAULTS.reconstruct,
+        help="adain, transformer: fraction of samples that must give back their photo "
+        "(1: a photos-only decoder, no paintings needed)",
+    )  # fmt: skip
+    p.add_argument("--pixel-weight", type=float, default=DEFAULTS.pixel_weight,
+                   help="adain, transformer: weight of the reconstruction term")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="checkpoint to write (.pt)")
     p.add_argument("--size", type=int, default=DEFAULTS.size, help="training crop side in px")
     p.add_argument("--batch", type=int, default=DEFAULTS.batch)
@@ -46,8 +59,7 @@ def parser() -> argparse.ArgumentParser:
                    help="cosine: decay the learning rate to 0 at the last iteration")  # fmt: skip
     p.add_argument("--width", type=int, help="network width (channels of the first layer)")
     p.add_argument("--blocks", type=int, help="residual blocks of the decoder")
-    p.add_argument("--dim", type=int, help="transformer: token width")
-    p.add_argument("--layers", type=int, help="transformer: decoder layers")
+    p.add_argument("--dim", type=int, help="transformer: attention key width")
     p.add_argument("--device", choices=DEVICE_CHOICES, default=DEFAULTS.device)
     p.add_argument("--seed", type=int, default=DEFAULTS.seed)
     p.add_argument("--resume", type=Path, help="a .train state written by an earlier run")
@@ -69,7 +81,7 @@ def parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     names = {"feedforward": ("width", "blocks"), "gan": ("width", "blocks")}
-    names["transformer"] = ("width", "dim", "layers", "blocks")
+    names |= {"adain": (), "transformer": ("dim",)}
     model = {k: getattr(args, k) for k in names[args.method] if getattr(args, k) is not None}
     return TrainConfig(
         method=args.method,
@@ -96,6 +108,9 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         sample_every=args.sample_every,
         checkpoint_every=args.checkpoint_every,
         model=model,
+        style_dirs=list(args.style_dir),
+        reconstruct=args.reconstruct,
+        pixel_weight=args.pixel_weight,
     )
 
 
@@ -112,7 +127,12 @@ def main(argv: list[str] | None = None) -> int:
             bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False)
             bar.refresh()
 
-        trainer = Trainer(config, on_step)
+        if config.method in ARBITRARY_METHODS:
+            from core.training.arbitrary import ArbitraryTrainer
+
+            trainer: Trainer = ArbitraryTrainer(config, on_step)
+        else:
+            trainer = Trainer(config, on_step)
         bars.append(tqdm(total=config.iterations, initial=trainer.step, disable=args.quiet))
         out = trainer.run()
         bars[0].close()

@@ -43,28 +43,37 @@ def load_rgb(path: Path) -> Image.Image | None:
         return None
 
 
-class PhotoDataset(Dataset):
-    """Random `size` x `size` crops of the photos under a folder, as (3, size, size) 0..1.
+class ImageCrops(Dataset):
+    """Random `size` x `size` crops of a list of image files, as (3, size, size) 0..1.
 
     Unreadable files are found once, warned about and left out. Augmentation: a random
-    resized crop (a quarter to all of the photo), horizontal flips and mild colour jitter,
-    so a small collection yields many different training images.
+    resized crop (`scale`: the fraction of the picture's area it covers), horizontal flips
+    and colour jitter, so a small collection yields many different training images.
     """
 
-    def __init__(self, root: str | Path, size: int, jitter: float = 0.2) -> None:
+    def __init__(
+        self,
+        files: list[Path],
+        size: int,
+        jitter: float = 0.2,
+        scale: tuple[float, float] = (0.25, 1.0),
+        what: str = "images",
+    ) -> None:
         self.size = size
         self.images: list[Image.Image] = []
-        for path in find_images(root):
+        self.files: list[Path] = []
+        for path in files:
             img = load_rgb(path)
             if img is not None:
                 # Kept in memory at a bounded size: crops need no more than ~2x the output.
                 img.thumbnail((4 * size, 4 * size), Image.Resampling.LANCZOS)
                 self.images.append(img)
+                self.files.append(path)
         if not self.images:
-            raise ValueError(f"{root}: none of the images could be read")
+            raise ValueError(f"none of the {what} could be read")
         self.transform = v2.Compose(
             [
-                v2.RandomResizedCrop(size, scale=(0.25, 1.0), antialias=True),
+                v2.RandomResizedCrop(size, scale=scale, antialias=True),
                 v2.RandomHorizontalFlip(),
                 v2.ColorJitter(jitter, jitter, jitter, jitter / 10),
                 v2.ToImage(),
@@ -79,8 +88,28 @@ class PhotoDataset(Dataset):
         return self.transform(self.images[index % len(self.images)])
 
     def batch(self, n: int, rng: random.Random) -> torch.Tensor:
-        """`n` random crops of random photos, (n, 3, size, size)."""
+        """`n` random crops of random pictures, (n, 3, size, size)."""
         return torch.stack([self[rng.randrange(len(self.images))] for _ in range(n)])
+
+
+class PhotoDataset(ImageCrops):
+    """Crops of the photos under a folder (recursively): a quarter to all of each photo,
+    flipped, with mild colour jitter."""
+
+    def __init__(self, root: str | Path, size: int, jitter: float = 0.2) -> None:
+        super().__init__(find_images(root), size, jitter, what=f"images under {root}")
+
+
+# Paintings for the arbitrary-style models: crops from a twelfth to all of a painting (the
+# strokes at several scales) and only a little colour jitter (its palette is its style).
+PAINTING_SCALE = (0.08, 1.0)
+PAINTING_JITTER = 0.05
+
+
+def painting_files(folders: list[Path], files: list[Path]) -> list[Path]:
+    """The paintings under `folders` and the `files` given one by one, without repeats."""
+    found = [p for folder in folders for p in find_images(folder)] + list(files)
+    return list(dict.fromkeys(p.resolve() for p in found))
 
 
 def style_crops(image: Image.Image, size: int, n: int) -> torch.Tensor:

@@ -6,8 +6,8 @@
   of a batch gets a random painting and its style loss is to that painting.
 - gan (after Li & Wand 2016): the same, plus a patch discriminator on VGG relu3_1 features
   that tells the painting's neural patches from the output's (hinge loss).
-- transformer (after StyTr2): (photo, painting) -> image, trained on several paintings at
-  once; each sample's style loss is to its own painting.
+- adain and transformer, which paint any painting: core/training/arbitrary.py, whose
+  ArbitraryTrainer shares this loop.
 
 One `Trainer.run()` call trains to `iterations`, writing a CSV log, sample images, a
 resumable `.train` state every `checkpoint_every` steps and the final checkpoint.
@@ -37,7 +37,7 @@ from core.devices import (
 )
 from core.features import VGGFeatures, to_caffe
 from core.losses import GramStyle, content_loss, gram_matrix, tv_loss
-from core.models import FAST_METHODS, build
+from core.models import ARBITRARY_METHODS, FAST_METHODS, build
 from core.models.checkpoint import save
 from core.models.feedforward import StyleInstanceNorm
 from core.models.gan import DISCRIMINATOR_LAYER, PatchDiscriminator, hinge_d_loss, hinge_g_loss
@@ -81,12 +81,22 @@ class TrainConfig:
     checkpoint_every: int = 100
     log_every: int = 10
     model: dict[str, Any] = field(default_factory=dict)  # constructor arguments
+    # adain and transformer: folders of paintings (each sample gets a random crop of one),
+    # the fraction of samples that reconstruct their photo, and that term's weight.
+    style_dirs: list[Path] = field(default_factory=list)
+    reconstruct: float = 0.0
+    pixel_weight: float = 1.0
 
     def check(self) -> None:
         if self.method not in FAST_METHODS:
             raise ValueError(f"method must be one of {', '.join(FAST_METHODS)}")
-        if not self.styles:
+        arbitrary = self.method in ARBITRARY_METHODS
+        if not self.styles and not (arbitrary and (self.style_dirs or self.reconstruct == 1)):
             raise ValueError("at least one style image is needed")
+        if not 0 <= self.reconstruct <= 1:
+            raise ValueError("reconstruct must be a fraction between 0 and 1")
+        if self.reconstruct and not arbitrary:
+            raise ValueError(f"reconstruct applies to {', '.join(ARBITRARY_METHODS)} only")
         if self.size < 32 or self.size % 8:
             raise ValueError("size must be a multiple of 8, at least 32")
         if self.lr_schedule not in ("constant", "cosine"):
@@ -102,8 +112,8 @@ class TrainConfig:
             if any(w < 0 for w in self.style_weights):
                 raise ValueError("style_weights must not be negative")
         if self.tune_only:
-            if self.method == "transformer":
-                raise ValueError("tune_only: the transformer has no per-painting weights")
+            if arbitrary:
+                raise ValueError(f"tune_only: {self.method} has no per-painting weights")
             if self.init_from is None and self.resume is None:
                 raise ValueError("tune_only needs a trained network to start from (init_from)")
             unknown = sorted(set(self.tune_only) - set(self.style_ids))
@@ -120,6 +130,15 @@ class TrainConfig:
     @property
     def state_path(self) -> Path:
         return self.out.with_suffix(self.out.suffix + ".train")
+
+
+def _plain(value: Any) -> Any:
+    """Paths as strings, so that checkpoints load with torch.load(weights_only=True)."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 class Trainer:
@@ -282,7 +301,7 @@ class Trainer:
             "photos": {"folder": str(cfg.content_dir), "count": len(self.photos.images)},
             "style_files": [p.name for p in cfg.styles],
             "final_losses": {k: round(v, 5) for k, v in losses.items()},
-            "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()}
+            "config": {k: _plain(v) for k, v in asdict(cfg).items()}
             | {"styles": [p.name for p in cfg.styles]},
         }
 
@@ -300,8 +319,7 @@ class Trainer:
     def _forward(
         self, photos: torch.Tensor, styles: torch.Tensor | None, style_index: list[int]
     ) -> torch.Tensor:
-        if self.config.method == "transformer":
-            return self.net(photos, styles)
+        del styles  # the per-style networks hold their paintings in their weights
         if getattr(self.net, "styles", None) is not None:
             return self.net(photos, torch.tensor(style_index, device=self.device))
         return self.net(photos)
@@ -309,16 +327,13 @@ class Trainer:
     def _style_batch(
         self, n: int, rng: random.Random, cycle: bool = False
     ) -> tuple[torch.Tensor | None, list[int]]:
-        """A painting crop per sample (the transformer's input) and which painting it is.
+        """Which painting each sample is styled after (no pixels: the networks learn them).
 
         Random paintings, or with `cycle` each painting in turn (the fixed sample set)."""
         count = len(self.paintings)
         trained = self._trained_styles
         index = [i % count if cycle else trained[rng.randrange(len(trained))] for i in range(n)]
-        if self.config.method != "transformer":
-            return None, index
-        crops = [style_crops(self.paintings[i], self.config.size, 1)[0] for i in index]
-        return self._to_device(torch.stack(crops)), index
+        return None, index
 
     def _style_target(self, painting) -> dict[str, torch.Tensor]:
         crops = self._to_device(style_crops(painting, self.config.size, 8))
@@ -414,16 +429,14 @@ class Trainer:
         from core.models.checkpoint import load
 
         checkpoint = load(path)
-        # The transformer reads the painting as an input, so its weights carry over to any set
-        # of paintings; the per-style networks hold a scale and shift per painting.
-        if self.config.method != "transformer" and checkpoint.styles != self.config.style_ids:
+        # The per-style networks hold a scale and shift per painting, in order.
+        if checkpoint.method in ARBITRARY_METHODS:
+            raise ValueError(f"{path} is a {checkpoint.method} network")
+        if checkpoint.styles != self.config.style_ids:
             raise ValueError(
                 f"{path} learnt {', '.join(checkpoint.styles)}; this run trains "
                 f"{', '.join(self.config.style_ids)} (same paintings, same order needed)"
             )
-        if checkpoint.method == "transformer" or self.config.method == "transformer":
-            if checkpoint.method != self.config.method:
-                raise ValueError(f"{path} is a {checkpoint.method} network")
         self.net = checkpoint.model(self.device).train()
         self.net = self.net.to(memory_format=self.memory_format)
         self.opt = self._optimizer()

@@ -1,5 +1,5 @@
 """`init` over HTTP: the seed draws the noise of init=noise and is refused where it would change
-nothing; init=preview needs a preset with a trained model and counts its shorter schedule."""
+nothing; init=preview needs a trained model for the painting and counts its shorter schedule."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from core.params import StyleParams
 from tests.api.conftest import job_files
 
 TINY = {"size": "64", "steps": "3", "quality": "fast"}
-PREVIEW_ERROR = "init: preview needs a preset with a trained model; "
+PREVIEW_ERROR = "init: preview needs a trained model for the painting; "
 
 
 async def stylized(client, **data: str) -> bytes:

@@ -1,4 +1,6 @@
-"""The feed-forward families: shapes, a few real training steps, checkpoints, serving."""
+"""The per-style families: shapes, a few real training steps, checkpoints, serving.
+
+The arbitrary-style ones (adain, transformer): tests/core/test_arbitrary.py."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from core.engine import Engine
 from core.features import to_caffe
 from core.gatys import GatysStylizer
 from core.models import build
-from core.models.checkpoint import load
+from core.models.checkpoint import load, save
 from core.models.gan import PatchDiscriminator
 from core.params import StyleParams
 from core.training.cli import main as train_main
@@ -41,12 +43,10 @@ def photo_dir(tmp_path_factory):
 
 
 def tiny_config(tmp_path, method, photo_dir, **changes) -> TrainConfig:
-    styles = [STARRY, SCREAM] if method == "transformer" else [STARRY]
-    small = {"width": 8, "blocks": 1} if method != "transformer" else {"dim": 32, "width": 8}
     base = TrainConfig(
-        method=method, content_dir=photo_dir, styles=styles, out=tmp_path / f"{method}.pt",
+        method=method, content_dir=photo_dir, styles=[STARRY], out=tmp_path / f"{method}.pt",
         size=48, batch=2, iterations=4, checkpoint_every=2, sample_every=2, device="cpu",
-        model=small,
+        model={"width": 8, "blocks": 1},
     )  # fmt: skip
     for key, value in changes.items():
         setattr(base, key, value)
@@ -62,17 +62,6 @@ def test_cnn_keeps_shape_and_range(method):
     assert 0 <= y.min() and y.max() <= 1
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert net(x).shape == x.shape
-
-
-def test_transformer_takes_any_size_and_any_style():
-    net = build("transformer", {"dim": 32, "heads": 4, "width": 8})
-    content, style = torch.rand(1, 3, 50, 70), torch.rand(1, 3, 300, 200)
-    y = net(content, style)
-    assert y.shape == content.shape and 0 <= y.min() and y.max() <= 1
-    tokens = net.encode_style(style)
-    assert tokens.shape[1] <= 16 * 16  # a large painting is pooled to a bounded token count
-    batch = net.stylize_tokens(torch.rand(3, 3, 40, 40), tokens)  # one style, three photos
-    assert batch.shape == (3, 3, 40, 40)
 
 
 def test_discriminator_scores_patches():
@@ -108,7 +97,7 @@ def test_a_multi_style_network_paints_by_index_or_by_mixture():
         build("feedforward", {"width": 8, "blocks": 1})(x, torch.tensor([0]))
 
 
-@pytest.mark.parametrize("method", ["feedforward", "gan", "transformer"])
+@pytest.mark.parametrize("method", ["feedforward", "gan"])
 def test_training_lowers_the_loss_and_writes_what_it_promises(tmp_path, photo_dir, method):
     config = tiny_config(tmp_path, method, photo_dir, iterations=24, lr=5e-3, sample_every=12)
     trainer = Trainer(config)
@@ -141,7 +130,7 @@ def test_training_resumes_where_it_stopped(tmp_path, photo_dir):
 
 
 def test_cosine_schedule_and_gradient_clipping_are_applied(tmp_path, photo_dir):
-    config = tiny_config(tmp_path, "transformer", photo_dir, iterations=4, lr=1e-3,
+    config = tiny_config(tmp_path, "feedforward", photo_dir, iterations=4, lr=1e-3,
                          lr_schedule="cosine", clip_grad=0.5)  # fmt: skip
     trainer = Trainer(config)
     rates, norms = [], []
@@ -170,24 +159,6 @@ def test_a_gan_run_can_start_from_a_trained_feedforward_network(tmp_path, photo_
     assert gan.record({})["config"]["init_from"] == str(first.out)
     with pytest.raises(ValueError, match="same paintings"):
         Trainer(tiny_config(tmp_path, "gan", photo_dir, styles=[SCREAM, STARRY],
-                            init_from=first.out))  # fmt: skip
-
-
-def test_a_transformer_run_can_start_from_one_trained_on_other_paintings(tmp_path, photo_dir):
-    # The transformer reads the painting as an input: its weights carry over to a new set.
-    first = tiny_config(tmp_path, "transformer", photo_dir, iterations=2)
-    Trainer(first).run()
-    theirs = load(first.out).model().state_dict()
-    wider = tiny_config(tmp_path, "transformer", photo_dir, styles=[SCREAM, STARRY, SHIPWRECK],
-                        init_from=first.out, out=tmp_path / "wider.pt")  # fmt: skip
-    trainer = Trainer(wider)
-    for name, mine in trainer.net.state_dict().items():
-        assert torch.equal(mine, theirs[name]), name
-    trainer.train_step()
-    assert any(not torch.equal(mine, theirs[name])
-               for name, mine in trainer.net.state_dict().items())  # fmt: skip
-    with pytest.raises(ValueError, match="is a transformer network"):
-        Trainer(tiny_config(tmp_path, "feedforward", photo_dir, styles=[STARRY, SCREAM],
                             init_from=first.out))  # fmt: skip
 
 
@@ -298,21 +269,22 @@ def test_one_cnn_learns_several_paintings_and_serves_each_preset(tmp_path, photo
 
 
 def test_engine_serves_trained_models_by_preset(tmp_path, photo_dir, vgg):
-    for method in ("feedforward", "transformer"):
-        Trainer(tiny_config(tmp_path, method, photo_dir)).run()
+    Trainer(tiny_config(tmp_path, "feedforward", photo_dir)).run()
+    save(tmp_path / "adain.pt", build("adain"), "adain", ["some_painting"], {})
     engine = Engine(GatysStylizer(vgg, "cpu"))
     engine.add_checkpoint(tmp_path / "feedforward.pt")
-    engine.add_checkpoint(tmp_path / "transformer.pt")
-    assert engine.methods_for("starry_night") == ["gatys", "feedforward", "transformer"]
-    assert engine.methods_for("the_scream") == ["gatys", "transformer"]
-    assert engine.methods_for("shipwreck") == ["gatys"]
+    assert engine.methods_for("the_scream") == ["gatys"]
+    engine.add_checkpoint(tmp_path / "adain.pt")
+    # adain reads the painting: every preset, whatever paintings it was trained on
+    assert engine.methods_for("starry_night") == ["gatys", "feedforward", "adain"]
+    assert engine.methods_for("the_scream") == ["gatys", "adain"]
     photo, painting = make_photo(90, 60), make_photo(40, 40, seed=3)
-    for method in ("feedforward", "transformer"):
+    for method in ("feedforward", "adain"):
         params = StyleParams(method=method, preset="starry_night", size=64)
         result = engine.stylize(photo, [painting], params)
         assert result.image.size == (64, 43)
-    # a painting the transformer never saw is still served; the per-style CNN refuses
-    own = StyleParams(method="transformer", size=64)
+    # a painting of the user's own is served by adain; the per-style CNN refuses
+    own = StyleParams(method="adain", size=64)
     assert engine.stylize(photo, [painting], own).image.size == (64, 43)
     with pytest.raises(ValueError, match="needs a preset it was trained on"):
         engine.stylize(photo, [painting], StyleParams(method="feedforward", preset="shipwreck"))

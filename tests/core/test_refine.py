@@ -100,7 +100,7 @@ def test_progress_counts_one_scale_at_the_output_size(engine, photo, painting):
 )
 def test_preview_needs_a_preset_with_a_trained_model(engine, photo, painting, preset, where):
     params = StyleParams(preset=preset, size=SIDE, steps=1, init="preview")
-    with pytest.raises(ValueError, match="needs a preset with a trained model") as error:
+    with pytest.raises(ValueError, match="needs a trained model for the painting") as error:
         engine.stylize(photo, [painting], params)
     assert where in str(error.value) and "starry_night" in str(error.value)
 
