@@ -41,6 +41,12 @@ class Style(BaseModel):
     methods: list[str] = ["gatys"]
 
 
+class Method(BaseModel):
+    id: str
+    one_pass: bool = False
+    any_painting: bool = False
+
+
 class ServiceError(Exception):
     """The service was unreachable (`status` None) or answered an error status."""
 
@@ -116,6 +122,11 @@ class StylizeClient:
     async def styles(self) -> list[Style]:
         return _parse(_STYLES, (await self._request("GET", "/styles")).content)
 
+    async def methods(self) -> list[Method]:
+        """The methods the service runs (GET /methods): which are instant, which take any
+        painting."""
+        return _parse(_METHODS, (await self._request("GET", "/methods")).content)
+
     async def style_image(self, style_id: str) -> bytes:
         return (await self._request("GET", f"/styles/{style_id}/image")).content
 
@@ -176,6 +187,7 @@ class StylizeClient:
 
 _JOB = TypeAdapter(Job)
 _STYLES = TypeAdapter(list[Style])
+_METHODS = TypeAdapter(list[Method])
 
 
 def _parse(adapter: TypeAdapter[Any], text: str | bytes) -> Any:

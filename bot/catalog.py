@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bot.api_client import ServiceError, Style, StylizeClient
+from bot.api_client import Method, ServiceError, Style, StylizeClient
 
 # Feed-forward methods in the order we prefer them for an instant preview.
-FAST_METHODS = ("feedforward", "transformer", "gan")
+FAST_METHODS = ("feedforward", "transformer", "adain", "gan")
+# For a painting of the user's own: the one-pass methods that take any painting, preferred
+# in this order (docs/comparison.md); the service's GET /methods says which it runs.
+ANY_PAINTING_PREFERENCE = ("adain", "transformer")
 
 
 class Catalog:
@@ -23,6 +26,8 @@ class Catalog:
         self._clock = clock
         self._styles: list[Style] = []
         self._fetched_at = -float("inf")
+        self._methods: list[Method] = []
+        self._methods_at = -float("inf")
         # Telegram keeps an uploaded photo: later galleries resend it by file id.
         self.thumbnail_ids: dict[str, str] = {}
 
@@ -36,6 +41,18 @@ class Catalog:
                 if not self._styles:
                     raise
         return self._styles
+
+    async def any_painting_method(self) -> str | None:
+        """An instant method that paints any painting, for a user's own; None if none."""
+        if self._clock() - self._methods_at >= self.ttl_s:
+            try:
+                self._methods = await self.client.methods()
+                self._methods_at = self._clock()
+            except ServiceError:
+                if not self._methods:
+                    return None  # no instant picture then; Gatys paints it
+        instant = {m.id for m in self._methods if m.one_pass and m.any_painting}
+        return next((m for m in ANY_PAINTING_PREFERENCE if m in instant), None)
 
     async def find(self, preset: str) -> Style | None:
         return next((s for s in await self.styles() if s.id == preset), None)

@@ -13,6 +13,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramEnt
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.api_client import Job, ServiceError, StylizeClient
+from bot.catalog import ANY_PAINTING_PREFERENCE
 from bot.i18n import Translator
 from bot.kept import Kept
 from bot.keyboards import cancel_job_keyboard, result_keyboard
@@ -198,12 +199,15 @@ def again(request: Request, action: str) -> Request:
     factor = {"stronger": 2.0, "weaker": 0.5}.get(action, 1.0)
     # Full quality after an instant preview refines that preview: Gatys starts from the
     # trained model's output and runs a shorter schedule. Any other change starts from the
-    # photo. Feed-forward nets have one fixed strength, so every change means Gatys.
+    # photo. The per-style nets have one fixed strength, so every change means Gatys; the
+    # ones that read any painting move their features by the strength, so Again, Stronger
+    # and Weaker stay instant with them.
     init = "preview" if action == "full" and request.method != "gatys" else None
+    keeps = request.method in ANY_PAINTING_PREFERENCE and action != "full"
     return replace(
         request,
         strength_factor=request.strength_factor * factor,
-        method="gatys",
+        method=request.method if keeps else "gatys",
         init=init,
     )
 

@@ -58,9 +58,12 @@ async def image(
     user, chat = message.from_user.id, message.chat.id  # type: ignore[union-attr]
     where, data = await state.get_state(), await state.get_data()
     content = uploads.get(data.get("content")) if where == Flow.waiting_style.state else None
-    if content is not None:  # this one is the style
+    if content is not None:  # this one is the style: an instant picture where one can be had
         await state.clear()
-        await begin(runner, t, bot, fsm_storage, chat, user, content, style=found.file_id)
+        method = await catalog.any_painting_method() or "gatys"
+        await begin(
+            runner, t, bot, fsm_storage, chat, user, content, style=found.file_id, method=method
+        )
         return
     if where == Flow.waiting_photo.state and data.get("preset"):
         await state.clear()
@@ -85,6 +88,7 @@ async def album(
     state: FSMContext,
     t: Translator,
     runner: JobRunner,
+    catalog: Catalog,
     bot: Bot,
     fsm_storage: BaseStorage,
     max_file_bytes: int,
@@ -104,7 +108,10 @@ async def album(
     content, style = refs[0].file_id, refs[1].file_id
     await state.clear()
     user = message.from_user.id  # type: ignore[union-attr]
-    await begin(runner, t, bot, fsm_storage, message.chat.id, user, content, style=style)
+    method = await catalog.any_painting_method() or "gatys"
+    await begin(
+        runner, t, bot, fsm_storage, message.chat.id, user, content, style=style, method=method
+    )
 
 
 async def preset_chosen(

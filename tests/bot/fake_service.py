@@ -65,6 +65,11 @@ class FakeService:
         self.gate = asyncio.Event()
         self.gate.set()
         self.sse = True  # False: /events answers 404 and the bot must poll
+        # GET /methods: Gatys and a per-style network; tests add e.g. adain (any painting).
+        self.methods = [
+            {"id": "gatys", "one_pass": False, "any_painting": True},
+            {"id": "feedforward", "one_pass": True, "any_painting": False},
+        ]
         self.outcome = "succeeded"
         self.failures: list[tuple[int, dict[str, str]]] = []  # next answers, whatever the path
         self._ids = itertools.count(1)
@@ -75,6 +80,7 @@ class FakeService:
     async def start(self, port: int = 0) -> str:
         app = web.Application(middlewares=[self._gatekeeper], client_max_size=64 * 1024 * 1024)
         app.router.add_get("/styles", self._styles)
+        app.router.add_get("/methods", self._methods)
         app.router.add_get("/styles/{id}/image", self._style_image)
         app.router.add_post("/jobs", self._create)
         app.router.add_get("/jobs/{id}", self._job)
@@ -138,6 +144,9 @@ class FakeService:
 
     async def _styles(self, request: web.Request) -> web.Response:
         return web.json_response([p | {"image_url": f"/styles/{p['id']}/image"} for p in PRESETS])
+
+    async def _methods(self, request: web.Request) -> web.Response:
+        return web.json_response(self.methods)
 
     async def _style_image(self, request: web.Request) -> web.Response:
         if request.match_info["id"] not in {p["id"] for p in PRESETS}:

@@ -188,6 +188,38 @@ async def test_instant_preview_then_full_quality(bot, telegram, service):
     assert "init" not in service.last_job().form
 
 
+async def test_an_own_painting_gets_an_instant_picture_then_full_quality(bot, telegram, service):
+    service.methods.append({"id": "adain", "one_pass": True, "any_painting": True})
+    telegram.photo(jpeg(1))
+    await telegram.wait_text("Now pick a painting")
+    telegram.photo(jpeg(2, size=(20, 20)))
+    preview, _ = await finished(telegram)
+    assert "quick preview" in preview.text
+    first = service.last_job().form
+    assert first["method"] == "adain" and "preset" not in first
+    buttons = {ResultAction.unpack(d).action: d for d in preview.buttons()}
+    mark = telegram.mark()
+    telegram.press(buttons["stronger"])  # strength moves its features: still instant
+    await finished(telegram, after=mark)
+    job = service.last_job()
+    assert job.form["method"] == "adain" and job.form["strength"] == "2"
+    mark = telegram.mark()
+    telegram.press(buttons["full"])
+    await finished(telegram, after=mark)
+    job = service.last_job()
+    assert job.form["method"] == "gatys" and job.form["init"] == "preview"
+    assert len(job.files["style"]) == 1  # the same painting, refined by Gatys
+
+
+async def test_without_an_instant_model_an_own_painting_goes_to_gatys(bot, telegram, service):
+    telegram.photo(jpeg(1))
+    await telegram.wait_text("Now pick a painting")
+    telegram.photo(jpeg(2, size=(20, 20)))
+    photo, _ = await finished(telegram)
+    assert service.last_job().form["method"] == "gatys"
+    assert not any(d.startswith("res:full") for d in photo.buttons())
+
+
 async def test_a_failed_job_is_reported(bot, telegram, service):
     service.outcome = "failed"
     await photo_and_preset(telegram)
