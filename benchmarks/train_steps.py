@@ -24,12 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.devices import cpu_has_amx, default_autocast, resolve_device  # noqa: E402
-from core.training.trainer import TrainConfig, Trainer  # noqa: E402
+from core.training.trainer import TrainConfig, Trainer, trainer_for  # noqa: E402
 
 PRESETS = sorted((ROOT / "core" / "styles").glob("*.jpg"))
 FAMILIES = {
     "feedforward": {"styles": PRESETS, "model": {"width": 24}},
     "gan": {"styles": PRESETS[:4], "model": {"width": 24}},
+    "adain": {"styles": PRESETS, "model": {}},
     "transformer": {"styles": PRESETS, "model": {}},
 }
 
@@ -42,7 +43,7 @@ def trainer(family: str, layout: str, args: argparse.Namespace) -> Trainer:
         out=Path("/tmp/train_steps") / f"{family}.pt", size=args.size, batch=args.batch,
         device=args.device, model=dict(spec["model"]),
     )  # fmt: skip
-    return Trainer(config)
+    return trainer_for(config)
 
 
 def main() -> None:

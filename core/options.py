@@ -58,7 +58,8 @@ def applies_note(option: str) -> str:
     methods = APPLIES_TO[option]
     if methods == METHODS:
         return "Applies to every method."
-    return f"Applies to {' and '.join(methods)} only."
+    names = ", ".join(methods[:-1]) + " and " + methods[-1] if len(methods) > 1 else methods[0]
+    return f"Applies to {names} only."
 
 
 __all__ = ["APPLIES_TO", "NotApplicable", "applies", "applies_note", "check_options"]

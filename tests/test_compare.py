@@ -14,7 +14,7 @@ from PIL import Image
 
 from benchmarks import compare
 from core.presets import get_preset
-from core.training.trainer import TrainConfig, Trainer
+from core.training.trainer import TrainConfig, trainer_for
 from tests.conftest import EXAMPLES, ROOT
 
 CONTENTS = ("chelsea", "tubingen")
@@ -34,9 +34,9 @@ def transformer_checkpoint(tmp_path_factory) -> Path:
     config = TrainConfig(
         method="transformer", content_dir=photos,
         styles=[get_preset(s).path for s in STYLES], out=folder / "transformer.pt",
-        size=48, batch=2, iterations=2, device="cpu", model={"dim": 32, "width": 8},
+        size=48, batch=2, iterations=2, device="cpu", model={"dim": 32},
     )  # fmt: skip
-    return Trainer(config).run()
+    return trainer_for(config).run()
 
 
 @pytest.fixture(scope="module")

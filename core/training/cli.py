@@ -16,8 +16,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from core.devices import DEVICE_CHOICES
-from core.models import ARBITRARY_METHODS, FAST_METHODS
-from core.training.trainer import TrainConfig, Trainer
+from core.models import FAST_METHODS
+from core.training.trainer import TrainConfig, trainer_for
 
 DEFAULTS = TrainConfig(method="feedforward", content_dir=Path(), styles=[], out=Path())
 
@@ -127,12 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False)
             bar.refresh()
 
-        if config.method in ARBITRARY_METHODS:
-            from core.training.arbitrary import ArbitraryTrainer
-
-            trainer: Trainer = ArbitraryTrainer(config, on_step)
-        else:
-            trainer = Trainer(config, on_step)
+        trainer = trainer_for(config, on_step)
         bars.append(tqdm(total=config.iterations, initial=trainer.step, disable=args.quiet))
         out = trainer.run()
         bars[0].close()

@@ -141,9 +141,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def trainer_for(config: TrainConfig, on_step: Callable[[int, dict], None] | None = None) -> Trainer:
+    """The trainer of `config.method`: Trainer for the per-preset networks, ArbitraryTrainer
+    for the ones that paint any painting."""
+    if config.method in ARBITRARY_METHODS:
+        from core.training.arbitrary import ArbitraryTrainer
+
+        return ArbitraryTrainer(config, on_step)
+    return Trainer(config, on_step)
+
+
 class Trainer:
     def __init__(self, config: TrainConfig, on_step: Callable[[int, dict], None] | None = None):
         config.check()
+        if config.method in ARBITRARY_METHODS and type(self) is Trainer:
+            raise ValueError(f"{config.method} is trained by ArbitraryTrainer (trainer_for)")
         self.config = config
         self.on_step = on_step
         self.device = resolve_device(config.device)

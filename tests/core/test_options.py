@@ -21,8 +21,8 @@ def test_trained_models_take_no_loss_weights_steps_or_seed(method):
         assert applies(option, method), option
 
 
-def test_only_the_transformer_of_the_trained_models_blends_paintings():
-    assert [m for m in METHODS if applies("style_blend", m)] == ["gatys", "transformer"]
+def test_only_the_any_painting_models_of_the_trained_ones_blend_paintings():
+    assert [m for m in METHODS if applies("style_blend", m)] == ["gatys", "adain", "transformer"]
 
 
 def test_the_refusal_names_each_ignored_option_and_the_method():
@@ -48,4 +48,4 @@ def test_every_option_is_a_job_setting_or_the_output_format():
 def test_notes_for_the_docs():
     assert applies_note("size") == "Applies to every method."
     assert applies_note("steps") == "Applies to gatys only."
-    assert applies_note("style_blend") == "Applies to gatys and transformer only."
+    assert applies_note("style_blend") == "Applies to gatys, adain and transformer only."
