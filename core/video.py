@@ -136,6 +136,8 @@ class ClipReader:
             what = "only sound" if has_audio else "no video frames"
             raise ClipError(f"{self.name} has {what}; a video or GIF animation is needed")
         stream = container.streams.video[0]
+        if stream.codec_context is None:  # a stream FFmpeg found no decoder or header for
+            raise ClipError(f"{self.name} is damaged or truncated: its video cannot be decoded")
         width, height = stream.codec_context.width, stream.codec_context.height
         if width <= 0 or height <= 0:
             # FFmpeg leaves the size at 0 when the header claims one it will not allocate.
@@ -379,6 +381,7 @@ class _AudioCopy:
         self._pending: av.Packet | None = None
         self._stream: av.audio.stream.AudioStream | None = None
         self._copy = False
+        self._flushed = False
 
     def open(self) -> None:
         source = av.open(str(self._source_path), metadata_errors="ignore")
@@ -398,27 +401,42 @@ class _AudioCopy:
             self._stream = self._out.add_stream("aac", rate=audio.codec_context.sample_rate)
             # Mono stays mono; anything else is mixed to stereo (and an unnamed channel order,
             # which the AAC encoder refuses, is read as the usual one).
-            self._stream.layout = "mono" if audio.codec_context.channels == 1 else "stereo"
+            layout = "mono" if audio.codec_context.channels == 1 else "stereo"
+            self._stream.layout = layout
+            # Our own resampler, flushed at the end: the encoder's would drop the last
+            # part-filled frame (about 0.1 s of sound).
+            self._resampler = av.AudioResampler(
+                format="fltp", layout=layout, rate=self._stream.rate, frame_size=1024
+            )
+            self._samples = 0
         self._packets = source.demux(audio)
 
     def copy_until(self, until: Fraction | None) -> None:
         """Mux the source's audio up to `until` seconds of output (None: all of it)."""
-        if self._packets is None:
+        if self._stream is None or self._flushed:
             return
         for packet in self._next_packets(until):
             if self._copy:
                 self._mux_copy(packet)
             else:
                 for frame in packet.decode():
-                    frame.pts = None  # the encoder numbers its own samples
-                    self._mux(self._stream.encode(frame))  # type: ignore[union-attr]
-        if until is None and not self._copy:
-            self._mux(self._stream.encode(None))  # type: ignore[union-attr]
+                    frame.pts = None  # numbered again, in samples, after resampling
+                    self._encode(self._resampler.resample(frame))
+        if until is None:
+            self._flushed = True
+            if not self._copy:
+                self._encode(self._resampler.resample(None))
+                self._mux(self._stream.encode(None))
+
+    def _encode(self, frames: list[av.AudioFrame]) -> None:
+        for frame in frames:
+            frame.pts, frame.time_base = self._samples, Fraction(1, frame.sample_rate)
+            self._samples += frame.samples
+            self._mux(self._stream.encode(frame))  # type: ignore[union-attr]
 
     def _next_packets(self, until: Fraction | None) -> Iterator[av.Packet]:
-        assert self._packets is not None
-        while True:
-            packet = self._pending or next(self._packets, None)
+        while self._packets is not None:
+            packet = self._pending if self._pending is not None else next(self._packets, None)
             self._pending = None
             if packet is None:
                 self._packets = None
