@@ -14,6 +14,7 @@ from core.params import (
     PRESERVE_COLORS,
     QUALITIES,
     QUALITY_PRESETS,
+    ClipParams,
     StyleParams,
     default_of,
 )
@@ -57,14 +58,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="stylize", description="Repaint a photo in the style of one or more paintings."
     )
-    p.add_argument("content", nargs="?", help="the photo")
+    p.add_argument("content", nargs="?", help="the photo, or a clip (MP4, MOV, WebM, GIF...)")
     p.add_argument("styles", nargs="*", metavar="STYLE", help="one or more style images")
-    p.add_argument("-o", "--output", help="output image (.png, .jpg, .webp)")
+    p.add_argument(
+        "-o",
+        "--output",
+        help="output image (.png, .jpg, .webp); for a clip .mp4 or .gif (no suffix: the "
+        "clip's own kind, a GIF for a GIF, else MP4)",
+    )
     p.add_argument(
         "--preset", help="a preset painting by id instead of style files (see --list-presets)"
     )
     p.add_argument("--list-presets", action="store_true", help="list the preset paintings and exit")
-    p.add_argument("--method", choices=METHODS, default=default_of("method"))
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        help=f"default {default_of('method')}; for a clip the fastest trained model for the "
+        "painting (feedforward for a preset, adain for a painting of your own)",
+    )
     p.add_argument("--quality", choices=QUALITIES, default=default_of("quality"), help=presets)
     p.add_argument("--size", type=_positive_int, help="long side of the output in px")
     p.add_argument("--steps", type=_positive_int, help="total optimiser iterations")
@@ -113,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--checkpoint", help="feed-forward model checkpoint (for --method other than gatys)"
     )
+    p.add_argument(
+        "--temporal",
+        type=_finite,
+        default=ClipParams.temporal,
+        help="clips only: how much of the previous frame, carried along the motion, goes "
+        "into each new one, 0..1 (0: frame by frame, flickers; higher: steadier strokes)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -120,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
 def params_from_args(args: argparse.Namespace) -> StyleParams:
     try:
         return StyleParams(
-            method=args.method,
+            method=args.method or default_of("method"),
             quality=args.quality,
             size=args.size,
             steps=args.steps,
@@ -158,6 +176,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         raise CliError("an output path is needed (-o OUT)")
     if bool(args.styles) == bool(args.preset):
         raise CliError("give either style images or --preset, not both and not neither")
+    if _is_clip(args.content):
+        return _run_clip(args)
     fmt = OUTPUT_SUFFIXES.get(Path(args.output).suffix.lower())
     if fmt is None:
         raise CliError(f"output must end in {', '.join(OUTPUT_SUFFIXES)}: {args.output}")
@@ -181,6 +201,45 @@ def run(argv: Sequence[str] | None = None) -> int:
         Path(args.output).write_bytes(encode_image(image, fmt))  # type: ignore[arg-type]
     except OSError as exc:
         raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    return 0
+
+
+def _is_clip(path: str) -> bool:
+    """A clip by its first bytes, whatever its name (a photo fails later, as before)."""
+    from core.video import looks_like_clip
+
+    try:
+        with open(path, "rb") as fh:
+            return looks_like_clip(fh.read(16))
+    except OSError:
+        return False  # the image path reports the missing file
+
+
+def _run_clip(args: argparse.Namespace) -> int:
+    from core.video import SUFFIXES, output_kind
+
+    kind = output_kind(args.output)
+    if kind is None and Path(args.output).suffix:
+        raise CliError(f"a clip is written as {', '.join(SUFFIXES)}: {args.output}")
+    try:
+        clip = ClipParams(temporal=args.temporal)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    params = params_from_args(args)
+    from core.runner import run_clip_job
+
+    run_clip_job(
+        content_path=args.content,
+        style_paths=args.styles,
+        output_path=args.output,
+        params=params,
+        clip=clip,
+        kind=kind,
+        choose_method=args.method is None,
+        device=args.device,
+        checkpoint=args.checkpoint,
+        show_progress=not args.quiet,
+    )
     return 0
 
 

@@ -13,7 +13,7 @@ from core import colour, memory
 from core.devices import resolve_device
 from core.gatys import GatysStylizer, image_to_tensor, resize_tensor, tensor_to_image
 from core.models import ARBITRARY_METHODS, FAST_METHODS
-from core.params import StyleParams
+from core.params import ONE_PASS_METHODS, StyleParams
 from core.presets import PRESETS, get_preset
 from core.stylizer import BatchItem, ProgressCallback, StyleResult, Stylizer
 
@@ -140,6 +140,18 @@ class Engine:
             if params.method == "gatys":
                 return self.gatys.stylize(content, styles, params, progress, init=init)
             return self._fast_stylizer(params).stylize(content, styles, params, progress)
+
+    def one_pass(self, params: StyleParams) -> Stylizer:
+        """The trained network a one-pass job runs, for callers that paint many frames
+        with it (core.clip); ValueError for gatys or a method not served here."""
+        if params.method not in ONE_PASS_METHODS:
+            raise ValueError(
+                f"method {params.method!r} optimises every picture for a minute or more, too "
+                f"slow for a clip; use a one-pass method: {', '.join(ONE_PASS_METHODS)}"
+            )
+        if params.preset is not None:
+            get_preset(params.preset)
+        return self._fast_stylizer(params)
 
     def preview_method(self, preset_id: str | None) -> str | None:
         """The trained model that init='preview' starts from, in the order PREVIEW_METHODS;
