@@ -226,10 +226,10 @@ class ClipParams:
     """What a clip adds to a picture's settings: a StyleParams paints each frame."""
 
     # Weight of the previous output, carried by the flow, in each new frame (0: frame by
-    # frame). At 96 px, 0.5 cut the warping error to 0.27-0.36 of frame by frame's at a
-    # style distance 0.2-3.1% above it; 0.7 cut it to 0.13-0.17 but at up to +4.6% style
-    # distance, too near the 5% allowed (docs/video.md).
-    temporal: float = 0.5
+    # frame). On the three test clips at 96 px, 0.7 cut every network's warping error to
+    # 0.13-0.50 of frame by frame's at a style distance -3.6..+4.7% from it; 0.5 left the
+    # zoom clip at 0.62-0.66, short of the 0.6 aimed at (docs/video.md).
+    temporal: float = 0.7
     batch: int = 4  # frames decoded and painted at once; between batches a job may stop
 
     def __post_init__(self) -> None:
