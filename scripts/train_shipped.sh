@@ -38,11 +38,15 @@ declare -A RUNS=(
   # (scripts/style_data.sh) and the eight presets, a quarter of each batch still
   # reconstructing its photo (strength 0 stays a faithful copy).
   [adain_photos]="--method adain --reconstruct 1 --iterations 600 --size 256 --style-weight 1 --lr 3e-4"
-  [adain]="--method adain --init-from runs/adain_photos.pt --style-dir $STYLE_DIR --style ${ALL_PAINTINGS[*]} --reconstruct 0.25 --iterations 800 --size 256 --style-weight 5 --lr 1e-4"
-  # transformer: attention over VGG19 tokens with adain's decoder, the same data.
-  [transformer]="--method transformer --init-from runs/adain.pt --style-dir $STYLE_DIR --style ${ALL_PAINTINGS[*]} --reconstruct 0.25 --iterations 450 --size 256 --style-weight 5 --lr 1e-4"
+  [adain_base]="--method adain --init-from runs/adain_photos.pt --style-dir $STYLE_DIR --style ${ALL_PAINTINGS[*]} --reconstruct 0.25 --iterations 800 --size 256 --style-weight 5 --lr 1e-4"
+  # Then 2400 steps more at a higher rate decaying to 0, the style weighing more (the
+  # 800 steps above left both losses falling; a second working session, warm-started from
+  # the checkpoint the first one shipped).
+  [adain]="--method adain --init-from runs/adain_base.pt --style-dir $STYLE_DIR --style ${ALL_PAINTINGS[*]} --reconstruct 0.25 --iterations 2400 --size 256 --style-weight 8 --lr 3e-4 --lr-schedule cosine --seed 1"
+  # transformer: attention over VGG19 tokens with adain's decoder, the same data and weights.
+  [transformer]="--method transformer --init-from runs/adain.pt --style-dir $STYLE_DIR --style ${ALL_PAINTINGS[*]} --reconstruct 0.25 --iterations 600 --size 256 --style-weight 8 --lr 3e-4 --lr-schedule cosine --seed 1"
 )
-ORDER=(feedforward_base feedforward_canvas feedforward gan adain_photos adain transformer)
+ORDER=(feedforward_base feedforward_canvas feedforward gan adain_photos adain_base adain transformer)
 
 for name in "${@:-${ORDER[@]}}"; do
   out=runs/$name.pt
