@@ -18,6 +18,10 @@ from core.params import StyleParams
 # prior: from a GPU to a small CPU its speed spans two orders of magnitude, and a wrong guess
 # would send clients of POST /stylize away from jobs that finish in time.
 PRIORS: dict[str, float] = {"feedforward": 1.2, "gan": 1.3, "adain": 1.5, "transformer": 2.1}
+# A clip's frame costs more than a picture of its size: decoding, the optical flow that
+# steadies it and encoding come on top (benchmarks/clip_speed.py).
+CLIP_OVERHEAD = 1.6
+PRIORS |= {f"{method} clip": rate * CLIP_OVERHEAD for method, rate in PRIORS.items()}
 _KEEP = 0.5  # weight of the previous speed against the newest job's
 
 
@@ -32,6 +36,16 @@ def job_work(params: StyleParams, size: tuple[int, int]) -> float:
     if params.method == "gatys":
         return sum(output_pixels(size, side) * n for side, n in params.schedule()) / 1e6
     return output_pixels(size, params.output_size) / 1e6
+
+
+def clip_work(params: StyleParams, size: tuple[int, int], frames: int) -> float:
+    """A clip's work: megapixels of one painted frame, times its frames."""
+    return output_pixels(size, params.output_size) * frames / 1e6
+
+
+def speed_key(method: str, kind: str) -> str:
+    """Speeds are learnt apart for pictures and clips of each method."""
+    return f"{method} clip" if kind == "clip" else method
 
 
 class Durations:

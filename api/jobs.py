@@ -19,7 +19,8 @@ from typing import Protocol
 
 from PIL import Image
 
-from api.estimates import Durations, job_work
+from api.clips import ClipSource
+from api.estimates import Durations, clip_work, job_work, speed_key
 from core.params import StyleParams
 
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
@@ -55,6 +56,12 @@ class JobInput:
     params: StyleParams
     format: str = "png"
     owner: str = ""
+    clip: ClipSource | None = None  # a clip to paint; `content` is then its first frame
+
+    def discard(self) -> None:
+        """Remove what the job keeps on disk (an uploaded clip), once it will not run."""
+        if self.clip is not None:
+            self.clip.discard()
 
 
 @dataclass
@@ -76,6 +83,7 @@ class JobRecord:
     version: int = 0
     seconds_per_step: float | None = None
     work: float = 0.0  # in the method's unit (api.estimates.job_work), for ETAs
+    kind: str = "image"  # or "clip": then steps count frames
 
     @property
     def progress(self) -> float:
@@ -90,6 +98,16 @@ class JobRecord:
 
 def new_record(job: JobInput) -> JobRecord:
     """The record of a job just accepted."""
+    if job.clip is not None:
+        return JobRecord(
+            id=new_job_id(),
+            owner=job.owner,
+            method=job.params.method,
+            format=job.format,
+            total_steps=job.clip.frames,
+            work=clip_work(job.params, job.content.size, job.clip.frames),
+            kind="clip",
+        )
     steps = job.params.total_steps if job.params.method == "gatys" else 1
     return JobRecord(
         id=new_job_id(),
@@ -350,6 +368,8 @@ class InProcessQueue:
             for entry in self._entries.values():
                 if entry.record.status == "running":
                     entry.cancel.set()
+                elif entry.job is not None:  # waiting: it will not run in this process
+                    entry.job.discard()
             self._available.notify_all()
 
     # -- helpers (lock held) -----------------------------------------------------------
@@ -364,6 +384,8 @@ class InProcessQueue:
         entry.record.status = status
         entry.record.error = error
         entry.record.finished_at = time.time()
+        if entry.job is not None:  # cancelled while waiting: its clip is not needed
+            entry.job.discard()
         entry.job = None
         if status != "succeeded":
             entry.preview = None
@@ -379,7 +401,7 @@ class InProcessQueue:
         rec = entry.record
         if rec.status == "running" and rec.seconds_per_step is not None:
             return rec.seconds_per_step * (rec.total_steps - rec.step)
-        whole = self.durations.estimate(rec.method, rec.work)
+        whole = self.durations.estimate(speed_key(rec.method, rec.kind), rec.work)
         if whole is None or rec.status != "running" or rec.started_at is None:
             return whole
         return max(0.0, whole - (time.time() - rec.started_at))  # no step reported yet

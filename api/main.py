@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.clips import clip_limits, make_scratch, remove_scratch
 from api.errors import install_error_handlers
 from api.jobs import InProcessQueue
 from api.logs import configure_logging
@@ -41,41 +42,61 @@ async def _sweep_forever(queue: InProcessQueue, every: float) -> None:
 def _lifespan(stylizer: Stylizer | None) -> Callable:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = app.state
-        settings: Settings = state.settings
-        if settings.redis_url:
-            async with _enqueue_only(app, settings):
-                yield
-            return
-        started = time.perf_counter()
-        engine = stylizer or await asyncio.to_thread(_load_engine, settings)
-        state.device = str(getattr(engine, "device", "unknown"))
-        methods_for = getattr(engine, "methods_for", None)
-        state.methods_for = methods_for or (lambda _preset: ["gatys"])
-        fast_models = getattr(engine, "fast_models", None)
-        state.fast_models = fast_models() if fast_models else {}
-        warm = getattr(engine, "warm_up", None)
-        state.warm_up_seconds = (
-            round(await asyncio.to_thread(warm), 2) if warm and settings.warm_up else None
-        )
-        _fit_size_limit(settings, engine)
-        worker = Worker(state.queue, engine, state.metrics, _batch_max(settings, state.device))
-        worker.start()
-        sweeper = asyncio.create_task(
-            _sweep_forever(state.queue, min(30.0, settings.result_ttl_s / 4))
-        )
-        state.ready = True
-        log.info("ready", extra={"seconds": round(time.perf_counter() - started, 2)})
+        settings: Settings = app.state.settings
+        scratch, owned = make_scratch(settings)
+        app.state.scratch = scratch
         try:
-            yield
+            if settings.redis_url:
+                async with _enqueue_only(app, settings):
+                    yield
+            else:
+                async with _serve_here(app, settings, stylizer):
+                    yield
         finally:
-            state.ready = False
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
-            await asyncio.to_thread(worker.stop)
+            app.state.scratch = None
+            if owned:
+                remove_scratch(scratch)
 
     return lifespan
+
+
+@asynccontextmanager
+async def _serve_here(
+    app: FastAPI, settings: Settings, stylizer: Stylizer | None
+) -> AsyncIterator[None]:
+    """No broker: the engine and its worker thread live in this process."""
+    state = app.state
+    started = time.perf_counter()
+    engine = stylizer or await asyncio.to_thread(_load_engine, settings)
+    state.device = str(getattr(engine, "device", "unknown"))
+    methods_for = getattr(engine, "methods_for", None)
+    state.methods_for = methods_for or (lambda _preset: ["gatys"])
+    fast_models = getattr(engine, "fast_models", None)
+    state.fast_models = fast_models() if fast_models else {}
+    warm = getattr(engine, "warm_up", None)
+    state.warm_up_seconds = (
+        round(await asyncio.to_thread(warm), 2) if warm and settings.warm_up else None
+    )
+    _fit_size_limit(settings, engine)
+    worker = Worker(
+        state.queue,
+        engine,
+        state.metrics,
+        _batch_max(settings, state.device),
+        clip_limits=clip_limits(settings),
+    )
+    worker.start()
+    sweeper = asyncio.create_task(_sweep_forever(state.queue, min(30.0, settings.result_ttl_s / 4)))
+    state.ready = True
+    log.info("ready", extra={"seconds": round(time.perf_counter() - started, 2)})
+    try:
+        yield
+    finally:
+        state.ready = False
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        await asyncio.to_thread(worker.stop)
 
 
 def _batch_max(settings: Settings, device: str) -> int:
@@ -149,13 +170,15 @@ def create_app(settings: Settings | None = None, stylizer: Stylizer | None = Non
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.methods_for = lambda _preset: ["gatys"]
     app.state.fast_models = {}
+    app.state.scratch = None  # the clips' folder, while the service runs
     install_error_handlers(app)
     for router in (stylize.router, jobs.router, styles.router, methods.router, health.router):
         app.include_router(router)
     if settings.web_ui:
         mount_web_page(app)
-    # Room for the content, the allowed style images and the form fields.
-    body_limit = settings.max_upload_bytes * (settings.max_styles + 1) + 64 * 1024
+    # Room for the content (a photo or a clip), the allowed style images and the form fields.
+    content_limit = max(settings.max_upload_bytes, settings.max_clip_bytes)
+    body_limit = content_limit + settings.max_upload_bytes * settings.max_styles + 64 * 1024
     app.add_middleware(
         BodyLimits, max_bytes=body_limit, idle_timeout_s=settings.upload_idle_timeout_s
     )

@@ -32,6 +32,9 @@ class Metrics:
         self.steps = Counter(
             "stylize_engine_steps_total", "Optimiser steps run", registry=self.registry
         )
+        self.clip_frames = Counter(
+            "stylize_clip_frames_total", "Clip frames painted", registry=self.registry
+        )
         self.steps_per_second = Gauge(
             "stylize_engine_steps_per_second",
             "Steps per second of the last finished job",

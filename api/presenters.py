@@ -18,6 +18,7 @@ async def job_public(queue: JobQueue, record: JobRecord) -> JobPublic:
         id=record.id,
         status=JobStatus(record.status),
         method=record.method,
+        kind=record.kind,
         progress=round(record.progress, 4),
         step=record.step,
         total_steps=record.total_steps,

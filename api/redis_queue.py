@@ -13,9 +13,11 @@ import asyncio
 import functools
 import io
 import json
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, fields
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from PIL import Image
@@ -24,6 +26,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from saq import Job, Queue
 from saq.job import Status
 
+from api.clips import ClipSource
 from api.jobs import JobInput, JobNotFound, JobRecord, QueueFull, QueueUnavailable, new_record
 from core.params import StyleParams
 
@@ -73,23 +76,45 @@ def encode_input(job: JobInput) -> bytes:
             "params": asdict(job.params),
             "format": job.format,
             "owner": job.owner,
+            # A clip's bytes travel under their own key (_key("clip", id)), not in JSON.
+            "clip": None
+            if job.clip is None
+            else {
+                "kind": job.clip.kind,
+                "frames": job.clip.frames,
+                "seconds": job.clip.seconds,
+                "temporal": job.clip.temporal,
+            },
         }
     ).encode()
 
 
-def decode_input(data: bytes) -> JobInput:
+def decode_input(
+    data: bytes, clip_bytes: bytes | None = None, scratch: Path | None = None
+) -> JobInput:
+    """The job back; a clip's bytes (from their own key) are written to `scratch`.
+    ValueError if the job is a clip and its bytes are gone."""
     doc = json.loads(data)
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in doc["params"].items()}
 
     def image(hexed: str) -> Image.Image:
         return Image.open(io.BytesIO(bytes.fromhex(hexed))).convert("RGB")
 
+    clip = None
+    if doc.get("clip"):
+        if clip_bytes is None or scratch is None:
+            raise ValueError("the job's clip has expired")
+        path = scratch / f"{secrets.token_hex(12)}.clip"
+        path.write_bytes(clip_bytes)
+        meta = doc["clip"]
+        clip = ClipSource(path, meta["kind"], meta["frames"], meta["seconds"], meta["temporal"])
     return JobInput(
         image(doc["content"]),
         [image(s) for s in doc["styles"]],
         StyleParams(**params),
         doc["format"],
         doc["owner"],
+        clip,
     )
 
 
@@ -148,6 +173,10 @@ class RedisJobQueue:
         record = new_record(job)
         job_id = record.id
         ttl = int(self.result_ttl_s) + 24 * 3600  # inputs wait at most a day for a worker
+        if job.clip is not None:
+            clip = await asyncio.to_thread(job.clip.path.read_bytes)
+            await self.redis.set(_key("clip", job_id), clip, ex=ttl)
+            job.discard()  # the workers read it from Redis
         await self.redis.set(_key("input", job_id), encode_input(job), ex=ttl)
         saq_job = Job(
             FUNCTION,

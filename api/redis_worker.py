@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import redis
 from saq import Worker
 
-from api.jobs import JobRecord
+from api.clips import clip_limits, paint_clip, remove_scratch
+from api.jobs import JobInput, JobRecord
 from api.logs import configure_logging, job_id_var
 from api.redis_queue import (
     CANCEL_REASON,
@@ -32,7 +35,7 @@ from api.redis_queue import (
     decode_input,
 )
 from api.settings import Settings
-from api.worker import preview_bytes
+from api.worker import ClipReporter, preview_bytes
 from core.images import encode_image
 from core.stylizer import Cancelled, Progress
 
@@ -53,7 +56,11 @@ async def stylize(ctx: dict[str, Any], *, job_id: str) -> dict:
         data = await redis.get(_key("input", job_id))
         if data is None:
             return {"status": "failed", "error": "the job's inputs have expired"}
-        job_input = decode_input(data)
+        clip = await redis.get(_key("clip", job_id))
+        try:
+            job_input = decode_input(data, clip, ctx["scratch"])
+        except ValueError as exc:
+            return {"status": "failed", "error": str(exc)}
         record = JobRecord(**job.meta["record"])
         record = replace(record, status="running", started_at=time.time())
         await job.update(meta={"record": record.__dict__})
@@ -62,7 +69,9 @@ async def stylize(ctx: dict[str, Any], *, job_id: str) -> dict:
         job_id_var.reset(token)
 
 
-async def _run(job, redis, engine, settings: Settings, job_input, record: JobRecord) -> dict:
+async def _run(
+    job, redis, engine, settings: Settings, job_input: JobInput, record: JobRecord
+) -> dict:
     loop = asyncio.get_running_loop()
     cancel = threading.Event()
     last = [0.0]
@@ -70,29 +79,44 @@ async def _run(job, redis, engine, settings: Settings, job_input, record: JobRec
     abort_key = job.abort_id
     sync_redis = _sync_redis(settings.redis_url)
 
-    def on_progress(p: Progress) -> None:  # runs on the engine thread
-        # A cancel through the API sets SAQ's abort key: checked every step, so a running
-        # optimisation stops within one step, as in the in-process queue.
-        if cancel.is_set() or _aborted(sync_redis, abort_key):
-            raise Cancelled
-        now = time.monotonic()
-        if now - last[0] < UPDATE_EVERY_S and p.step != p.total_steps:
+    def cancelled() -> bool:
+        # A cancel through the API sets SAQ's abort key: checked every step (every frame of
+        # a clip), so a running job stops within one, as in the in-process queue.
+        return cancel.is_set() or _aborted(sync_redis, abort_key)
+
+    def report(step: int, total: int, preview: bytes | None, final: bool) -> None:
+        now = time.monotonic()  # runs on the engine thread
+        if now - last[0] < UPDATE_EVERY_S and not final:
             return
         last[0] = now
-        record.step, record.total_steps = p.step, p.total_steps
-        record.seconds_per_step = (time.time() - (record.started_at or time.time())) / max(
-            p.step, 1
-        )
-        preview = preview_bytes(p)
+        record.step, record.total_steps = step, total
+        record.seconds_per_step = (time.time() - (record.started_at or time.time())) / max(step, 1)
         # Progress doubles as the heartbeat that tells SAQ this worker is alive.
         asyncio.run_coroutine_threadsafe(_report(job, redis, record, preview, settings), loop)
 
-    future = loop.run_in_executor(
-        _engine_thread,
-        lambda: engine.stylize(job_input.content, job_input.styles, job_input.params, on_progress),
-    )
+    def on_progress(p: Progress) -> None:
+        if cancelled():
+            raise Cancelled
+        report(p.step, p.total_steps, preview_bytes(p), p.step == p.total_steps)
+
+    def paint() -> bytes:
+        if job_input.clip is not None:
+            reporter = ClipReporter(lambda f, t, preview: report(f, t, preview, False), cancelled)
+            return paint_clip(
+                engine,
+                job_input.clip,
+                job_input.styles,
+                job_input.params,
+                job_input.format,  # type: ignore[arg-type]
+                clip_limits(settings),
+                reporter,
+            )
+        result = engine.stylize(job_input.content, job_input.styles, job_input.params, on_progress)
+        return encode_image(result.image, job_input.format)
+
+    future = loop.run_in_executor(_engine_thread, paint)
     try:
-        result = await asyncio.shield(future)
+        data = await asyncio.shield(future)
     except asyncio.CancelledError:  # aborted through the API: stop within one step
         cancel.set()
         try:
@@ -101,20 +125,32 @@ async def _run(job, redis, engine, settings: Settings, job_input, record: JobRec
             pass
         raise
     except Cancelled:
+        await _drop_inputs(redis, record.id)
         return {"status": "cancelled"}
     except (ValueError, MemoryError) as exc:
+        await _drop_inputs(redis, record.id)
         return {"status": "failed", "error": str(exc) or "out of memory"}
     except Exception:
         log.exception("job crashed")
+        await _drop_inputs(redis, record.id)
         return {"status": "failed", "error": "internal error while stylizing"}
-    data = encode_image(result.image, job_input.format)
+    finally:
+        job_input.discard()
     # The work is done: if Redis is away (restarting), wait for it rather than lose the result.
     await _when_redis_is_back(
         lambda: redis.set(_key("result", record.id), data, ex=int(settings.result_ttl_s)),
         patience_s=REDIS_PATIENCE_S,
     )
-    await _when_redis_is_back(lambda: redis.delete(_key("input", record.id)), REDIS_PATIENCE_S)
+    await _when_redis_is_back(lambda: _drop_inputs(redis, record.id), REDIS_PATIENCE_S)
     return {"status": "succeeded"}
+
+
+async def _drop_inputs(redis, job_id: str) -> None:
+    """A job that ended needs its inputs no more (a clip's can weigh megabytes)."""
+    try:
+        await redis.delete(_key("input", job_id), _key("clip", job_id))
+    except REDIS_UNREACHABLE:
+        pass  # they expire with their TTL
 
 
 def _aborted(client: redis.Redis, abort_key: str) -> bool:
@@ -167,8 +203,13 @@ def build_worker(
             engine = await asyncio.to_thread(Engine.load, settings.device)
             if settings.warm_up:
                 await asyncio.to_thread(engine.warm_up)
-        ctx.update(engine=engine, redis=queue.redis, settings=settings)
+        scratch = Path(tempfile.mkdtemp(prefix="stylize-worker-clips-"))  # clips being painted
+        ctx.update(engine=engine, redis=queue.redis, settings=settings, scratch=scratch)
         log.info("worker ready")
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        if "scratch" in ctx:
+            remove_scratch(ctx["scratch"])
 
     worker = Worker(
         queue.queue,
@@ -176,6 +217,7 @@ def build_worker(
         id=worker_id,
         concurrency=1,
         startup=startup,
+        shutdown=shutdown,
         timers={"sweep": sweep_s, "abort": 0.5},
         cancellation_hard_deadline_s=120,
     )

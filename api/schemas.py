@@ -22,9 +22,16 @@ class JobPublic(BaseModel):
     id: str = Field(description="Unguessable job id")
     status: JobStatus
     method: str = Field(description="gatys, feedforward, gan, adain or transformer")
+    kind: str = Field(
+        "image", description="image, or clip: a video or GIF animation, painted frame by frame"
+    )
     progress: float = Field(ge=0, le=1, description="Fraction of the work done")
-    step: int = Field(ge=0, description="Optimiser steps done")
-    total_steps: int = Field(ge=0, description="Optimiser steps in the whole job")
+    step: int = Field(ge=0, description="Optimiser steps done; of a clip, frames painted")
+    total_steps: int = Field(
+        ge=0,
+        description="Optimiser steps in the whole job; of a clip, its frames (from its "
+        "header: an estimate until the last one)",
+    )
     queue_position: int | None = Field(
         description="Jobs that run before this one, a running one included (0: this one is "
         "running); null once finished"
@@ -34,7 +41,7 @@ class JobPublic(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    result_url: str | None = Field(description="Where the image is, once succeeded")
+    result_url: str | None = Field(description="Where the image or clip is, once succeeded")
     preview_url: str = Field(description="Where the latest intermediate image is")
 
 
@@ -47,6 +54,9 @@ class StylePublic(BaseModel):
     year: str
     licence: str
     methods: list[str] = Field(description="Methods that can use this preset")
+    clip_methods: list[str] = Field(
+        description="Methods that can paint a clip (a video or GIF) with this preset"
+    )
     image_url: str = Field(description="Thumbnail of the painting")
 
 
@@ -58,6 +68,7 @@ class MethodPublic(BaseModel):
     any_painting: bool = Field(
         description="Takes uploaded style images, not only the presets it learnt"
     )
+    clips: bool = Field(description="Paints clips (a video or GIF animation as the content)")
     presets: list[str] = Field(description="Preset ids this method can use")
     options: list[str] = Field(
         description="Job fields this method reads; any other optional field is refused (422)"

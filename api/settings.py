@@ -28,6 +28,20 @@ class Settings(BaseSettings):
     and its connection closed (0 = wait for ever)."""
     max_image_pixels: int = Field(40_000_000, ge=1024)
     """MAX_IMAGE_PIXELS: largest accepted image in pixels, checked before decoding (413 above)."""
+    max_clip_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+    """MAX_CLIP_BYTES: largest accepted clip (a video or GIF animation as the content; 413
+    above)."""
+    max_clip_seconds: float = Field(60, gt=0)
+    """MAX_CLIP_SECONDS: longest accepted clip, from its header and again while decoding (413
+    above)."""
+    max_clip_frames: int = Field(1800, ge=1)
+    """MAX_CLIP_FRAMES: most frames in an accepted clip (413 above)."""
+    max_clip_pixels: int = Field(3840 * 2160, ge=1024)
+    """MAX_CLIP_PIXELS: largest accepted clip frame in pixels, from the header (413 above)."""
+    clip_dir: str | None = None
+    """CLIP_DIR: where uploaded clips wait for the worker, and painted ones are written,
+    until their job ends. Unset: a private folder in the system's temporary directory, removed
+    at shutdown."""
     max_styles: int = Field(4, ge=1, le=16)
     """MAX_STYLES: most style images in one job."""
     max_steps: int = Field(1000, ge=1)

@@ -7,10 +7,11 @@ import logging
 from fastapi import HTTPException, Request
 
 from api.deps import client_host
-from api.jobs import JobQueue, JobRecord, QueueFull
+from api.jobs import JobInput, JobQueue, JobRecord, QueueFull
 from api.settings import Settings
 from api.uploads import JobForm, build_job
 from core.models import ARBITRARY_METHODS
+from core.params import ONE_PASS_METHODS
 
 log = logging.getLogger("api.submit")
 
@@ -20,12 +21,38 @@ async def submit_job(
 ) -> JobRecord:
     state = request.app.state
     state.rate_limiter.check(client or client_host(request))
-    job = await build_job(form, settings, owner=client)
+
+    def clip_method(preset: str | None) -> str | None:
+        """A clip that names no method: the fastest one-pass model for its painting (the
+        per-painting networks first, docs/models.md)."""
+        served = _available(state, preset)
+        return next((m for m in ONE_PASS_METHODS if m in served), None)
+
+    job = await build_job(form, settings, client, state.scratch, clip_method)
+    try:
+        _check_method(job, _available(state, job.params.preset))
+        record = await queue.submit(job)
+    except QueueFull:
+        job.discard()
+        state.metrics.rejected.labels(reason="queue_full").inc()
+        raise
+    except BaseException:
+        job.discard()
+        raise
+    state.metrics.submitted.inc()
+    log.info("job queued", extra={"job_id": record.id})
+    return record
+
+
+def _available(state, preset: str | None) -> list[str]:
+    if preset:
+        return state.methods_for(preset)
+    # An uploaded painting: per-style networks cannot take it; adain and transformer can.
+    return ["gatys", *(m for m in ARBITRARY_METHODS if state.fast_models.get(m))]
+
+
+def _check_method(job: JobInput, available: list[str]) -> None:
     method = job.params.method
-    if job.params.preset:
-        available = state.methods_for(job.params.preset)
-    else:  # an uploaded painting: per-style networks cannot take it; adain and transformer can
-        available = ["gatys", *(m for m in ARBITRARY_METHODS if state.fast_models.get(m))]
     if method not in available:
         where = f"preset {job.params.preset}" if job.params.preset else "an uploaded style image"
         raise HTTPException(
@@ -33,14 +60,6 @@ async def submit_job(
         )
     if job.params.init == "preview":
         _check_preview(job.params.preset, available)
-    try:
-        record = await queue.submit(job)
-    except QueueFull:
-        state.metrics.rejected.labels(reason="queue_full").inc()
-        raise
-    state.metrics.submitted.inc()
-    log.info("job queued", extra={"job_id": record.id})
-    return record
 
 
 def _check_preview(preset: str | None, available: list[str]) -> None:

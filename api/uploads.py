@@ -5,19 +5,30 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import File, Form, HTTPException, Request, UploadFile
 from PIL import Image
 
+from api.clips import is_clip, spool_clip
 from api.jobs import JobInput
 from api.settings import Settings
-from core.images import DecodeLimits, ImageTooLarge, decode_image
+from core.images import OUTPUT_FORMATS, DecodeLimits, ImageTooLarge, decode_image
 from core.options import APPLIES_TO, applies_note, check_options
-from core.params import BOUNDS, QUALITY_PRESETS, StyleParams, default_of
+from core.params import (
+    BOUNDS,
+    ONE_PASS_METHODS,
+    QUALITY_PRESETS,
+    ClipParams,
+    StyleParams,
+    default_of,
+)
 from core.presets import get_preset, load_preset_image
+from core.video import CLIP_KINDS
 
 _decoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode")
 
@@ -52,6 +63,7 @@ class JobForm:
     seed: int | None
     init: str
     format: str
+    temporal: float | None = None
     sent: frozenset[str] = frozenset()  # the fields the request gave, defaults aside
 
 
@@ -69,7 +81,13 @@ REPEATABLE_FIELDS = frozenset({"style", "style_blend"})
 async def job_form(
     request: Request,
     content: Annotated[
-        UploadFile, File(description="The photo (JPEG, PNG, WebP, BMP, TIFF, HEIC).")
+        UploadFile,
+        File(
+            description="The photo (JPEG, PNG, WebP, BMP, TIFF, HEIC), or a clip (MP4, MOV, "
+            "WebM, GIF animation...): told apart by content. A clip is painted frame by frame "
+            "by a one-pass method (the fastest one for the painting when `method` is not "
+            "given), its sound kept."
+        ),
     ],
     style: Annotated[
         list[UploadFile] | None,
@@ -153,9 +171,24 @@ async def job_form(
         ),
     ] = default_of("init"),  # type: ignore[assignment]
     format: Annotated[
-        Literal["png", "jpeg", "webp"],
-        Form(description="Output encoding. " + applies_note("format")),
+        Literal["png", "jpeg", "webp", "mp4", "gif"],
+        Form(
+            description="Output encoding: png, jpeg or webp for a photo (default png), mp4 "
+            "(H.264) or gif for a clip (default: a GIF for a GIF, else MP4). "
+            + applies_note("format")
+        ),
     ] = "png",
+    temporal: Annotated[
+        float | None,
+        Form(
+            ge=0,
+            le=1,
+            allow_inf_nan=False,
+            description="Clips only: how much of the previous painted frame, carried along "
+            "the motion, goes into each new one (0: frame by frame, which flickers). Default "
+            f"{ClipParams.temporal}. " + applies_note("temporal"),
+        ),
+    ] = None,
 ) -> JobForm:
     items = (await request.form()).multi_items()  # parsed once, cached on the request
     counts = Counter(name for name, _ in items)
@@ -180,6 +213,7 @@ async def job_form(
         seed,
         init,
         format,
+        temporal,
         sent,
     )
 
@@ -271,8 +305,55 @@ async def _decode(data: bytes, settings: Settings, name: str) -> Image.Image:
     return await loop.run_in_executor(_decoder, lambda: decode_image(data, limits, name=name))
 
 
-async def build_job(form: JobForm, settings: Settings, owner: str) -> JobInput:
-    """Check, read and decode everything a job needs; raise 4xx on the first problem."""
+ClipMethod = Callable[[str | None], str | None]
+
+
+def _check_clip_form(form: JobForm, clip: bool, clip_method: ClipMethod | None) -> None:
+    """What a clip changes in the form: a one-pass method (chosen when not given), a clip
+    format; and what a photo refuses: the clip-only fields."""
+    if not clip:
+        if "temporal" in form.sent:
+            raise HTTPException(422, "temporal: applies only to clips (a video or GIF as content)")
+        if form.format in CLIP_KINDS:
+            raise HTTPException(
+                422,
+                f"format: {form.format} is for clips; the content is a photo ("
+                f"{', '.join(OUTPUT_FORMATS)})",
+            )
+        return
+    if "format" in form.sent and form.format not in CLIP_KINDS:
+        raise HTTPException(
+            422, f"format: the content is a clip, written as {' or '.join(CLIP_KINDS)}"
+        )
+    if "method" not in form.sent:
+        chosen = clip_method(form.preset) if clip_method else None
+        if chosen is None:
+            raise HTTPException(
+                422,
+                "method: no one-pass model is served for this painting; a clip needs "
+                f"one of {', '.join(ONE_PASS_METHODS)}",
+            )
+        form.method = chosen
+    elif form.method not in ONE_PASS_METHODS:
+        raise HTTPException(
+            422,
+            f"method: {form.method} optimises every picture for a minute or more, too "
+            f"slow for a clip; use a one-pass method: {', '.join(ONE_PASS_METHODS)}",
+        )
+
+
+async def build_job(
+    form: JobForm,
+    settings: Settings,
+    owner: str,
+    scratch: Path | None = None,
+    clip_method: ClipMethod | None = None,
+) -> JobInput:
+    """Check, read and decode everything a job needs; raise 4xx on the first problem.
+
+    A clip as content is copied to `scratch` (none: clips are refused) and checked there;
+    `clip_method` names the one-pass method for a clip that asks for none.
+    """
     if form.preset and form.style:
         raise HTTPException(422, "give either style files or a preset, not both")
     if not form.preset and not form.style:
@@ -284,17 +365,28 @@ async def build_job(form: JobForm, settings: Settings, owner: str) -> JobInput:
             get_preset(form.preset)
         except ValueError as exc:
             raise HTTPException(422, f"preset: {exc}") from None
+    clip = await is_clip(form.content)
+    if clip and scratch is None:
+        raise HTTPException(415, "content: this service takes photos only, not clips")
+    _check_clip_form(form, clip, clip_method)
     params = build_params(form, settings, n_styles=max(1, len(form.style)))
-    content = await _decode(
-        await read_upload(form.content, settings, "content"), settings, "content"
-    )
+    if not clip:
+        content = await _decode(
+            await read_upload(form.content, settings, "content"), settings, "content"
+        )
     styles = []
     for i, upload in enumerate(form.style):
         name = f"style #{i + 1}" if len(form.style) > 1 else "style"
         styles.append(await _decode(await read_upload(upload, settings, name), settings, name))
     if form.preset:
         styles = [load_preset_image(form.preset)]
-    return JobInput(content=content, styles=styles, params=params, format=form.format, owner=owner)
+    if not clip:
+        return JobInput(content, styles, params, format=form.format, owner=owner)
+    # The clip last: once it is on disk nothing else can fail before the job owns it.
+    temporal = ClipParams.temporal if form.temporal is None else form.temporal
+    source, first = await spool_clip(form.content, settings, scratch, temporal)  # type: ignore[arg-type]
+    fmt = form.format if "format" in form.sent else source.kind
+    return JobInput(first, styles, params, format=fmt, owner=owner, clip=source)
 
 
 __all__ = ["ImageTooLarge", "JobForm", "build_job", "job_form", "require_multipart"]

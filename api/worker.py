@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING
 
-from api.estimates import job_work
+from PIL import Image
+
+from api.clips import paint_clip
+from api.estimates import clip_work, job_work, speed_key
 from api.jobs import InProcessQueue, JobInput, JobRecord
 from api.logs import job_id_var
 from api.metrics import Metrics
@@ -17,32 +21,64 @@ from core.stylizer import (
     Cancelled,
     Progress,
     ProgressCallback,
-    StyleResult,
     Stylizer,
 )
+from core.video import ClipLimits
+
+if TYPE_CHECKING:
+    from core.clip import ClipProgress
 
 log = logging.getLogger("api.worker")
 PREVIEW_SIDE = 384
+CLIP_PREVIEW_EVERY_S = 0.5  # a painted frame as the preview at most this often
+
+
+def preview_jpeg(image: Image.Image | None) -> bytes | None:
+    if image is None:
+        return None
+    img = image.copy()
+    img.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+    return encode_image(img, "jpeg", quality=80)
 
 
 def preview_bytes(progress: Progress) -> bytes | None:
-    if progress.preview is None:
-        return None
-    img = progress.preview.copy()
-    img.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
-    return encode_image(img, "jpeg", quality=80)
+    return preview_jpeg(progress.preview)
+
+
+class ClipReporter:
+    """A clip's progress per frame, with a painted frame as the preview now and then; raises
+    Cancelled once the job is cancelled (checked after every frame)."""
+
+    def __init__(self, report: Callable[[int, int, bytes | None], None], cancelled) -> None:
+        self.report, self.cancelled = report, cancelled
+        self._last_preview = -CLIP_PREVIEW_EVERY_S
+
+    def __call__(self, p: ClipProgress) -> None:
+        if self.cancelled():
+            raise Cancelled
+        total = max(p.total_frames, p.frame)
+        preview = None
+        if p.seconds - self._last_preview >= CLIP_PREVIEW_EVERY_S or p.frame == total:
+            preview, self._last_preview = preview_jpeg(p.preview), p.seconds
+        self.report(p.frame, total, preview)
 
 
 class Worker(threading.Thread):
     """Runs jobs from `queue` with `stylizer` until `stop()`; never on the event loop."""
 
     def __init__(
-        self, queue: InProcessQueue, stylizer: Stylizer, metrics: Metrics, batch_max: int = 1
+        self,
+        queue: InProcessQueue,
+        stylizer: Stylizer,
+        metrics: Metrics,
+        batch_max: int = 1,
+        clip_limits: ClipLimits | None = None,
     ) -> None:
         super().__init__(name="stylize-worker", daemon=True)
         self.queue = queue
         self.stylizer = stylizer
         self.metrics = metrics
+        self.clip_limits = clip_limits or ClipLimits()
         # Batches only where the engine can run them (the Gatys engine's stylize_batch).
         self.batch_max = batch_max if hasattr(stylizer, "stylize_batch") else 1
         self._stop_event = threading.Event()
@@ -68,6 +104,8 @@ class Worker(threading.Thread):
                 job_id_var.reset(token)
 
     def _batch_key(self, job: JobInput) -> Hashable | None:
+        if job.clip is not None:
+            return None  # a clip runs alone, frames batched by core.clip
         return self.stylizer.batch_key(job.content, job.params)  # type: ignore[attr-defined]
 
     def _on_progress(self, job_id: str, cancel: threading.Event) -> ProgressCallback:
@@ -78,14 +116,35 @@ class Worker(threading.Thread):
 
         return on_progress
 
-    def _run_one(self, job_id: str, job, cancel: threading.Event) -> None:
-        started = time.perf_counter()
-        log.info("job started")
-        try:
-            result = self.stylizer.stylize(
-                job.content, job.styles, job.params, self._on_progress(job_id, cancel)
+    def _paint(self, job_id: str, job: JobInput, cancel: threading.Event) -> tuple[bytes, int]:
+        """The job's encoded result and its steps (frames for a clip)."""
+        if job.clip is not None:
+            frames = [0]
+
+            def report(frame: int, total: int, preview: bytes | None) -> None:
+                frames[0] = frame
+                self.queue.update(job_id, frame, total, preview)
+
+            data = paint_clip(
+                self.stylizer,
+                job.clip,
+                job.styles,
+                job.params,
+                job.format,  # type: ignore[arg-type]
+                self.clip_limits,
+                ClipReporter(report, cancel.is_set),
             )
-            data = encode_image(result.image, job.format)
+            return data, frames[0]
+        result = self.stylizer.stylize(
+            job.content, job.styles, job.params, self._on_progress(job_id, cancel)
+        )
+        return encode_image(result.image, job.format), result.steps
+
+    def _run_one(self, job_id: str, job: JobInput, cancel: threading.Event) -> None:
+        started = time.perf_counter()
+        log.info("job started", extra={"kind": "clip" if job.clip else "image"})
+        try:
+            data, steps = self._paint(job_id, job, cancel)
         except Cancelled:
             self._finish(job_id, "cancelled", started)
             return
@@ -97,7 +156,9 @@ class Worker(threading.Thread):
             log.exception("job crashed")
             self._finish(job_id, "failed", started, error=_describe(exc))
             return
-        self._succeed(job_id, job, result, data, started, batch=1)
+        finally:
+            job.discard()  # an uploaded clip: removed whatever the outcome
+        self._succeed(job_id, job, steps, data, started, batch=1)
 
     def _run_batch(self, taken: list[tuple[JobRecord, JobInput, threading.Event]]) -> None:
         """Jobs that share a batch key, optimised together; each finishes on its own."""
@@ -123,25 +184,30 @@ class Worker(threading.Thread):
                 self._finish(record.id, "cancelled", started)
                 continue
             data = encode_image(result.image, job.format)
-            self._succeed(record.id, job, result, data, started, batch=len(taken))
+            self._succeed(record.id, job, result.steps, data, started, batch=len(taken))
 
     def _succeed(
         self,
         job_id: str,
         job: JobInput,
-        result: StyleResult,
+        steps: int,
         data: bytes,
         started: float,
         batch: int,
     ) -> None:
         seconds = time.perf_counter() - started
-        # Speeds are learnt per method: a Gatys job's says nothing of a trained model's.
-        # A batch's jobs share its time: each one's cost is its share.
-        work = job_work(job.params, job.content.size) * batch
-        self.queue.durations.observe(job.params.method, work, seconds)
-        if job.params.method == "gatys" and result.steps:
-            self.metrics.steps_per_second.set(result.steps * batch / max(seconds, 1e-6))
-        self.metrics.steps.inc(result.steps)
+        # Speeds are learnt per method (a Gatys job's says nothing of a trained model's), and
+        # for clips apart. A batch's jobs share its time: each one's cost is its share.
+        if job.clip is not None:
+            work = clip_work(job.params, job.content.size, steps)
+            self.metrics.clip_frames.inc(steps)
+        else:
+            work = job_work(job.params, job.content.size) * batch
+            self.metrics.steps.inc(steps)
+        kind = "clip" if job.clip is not None else "image"
+        self.queue.durations.observe(speed_key(job.params.method, kind), work, seconds)
+        if job.params.method == "gatys" and steps:
+            self.metrics.steps_per_second.set(steps * batch / max(seconds, 1e-6))
         self.queue.complete(job_id, "succeeded", result=data)
         self._observe("succeeded", seconds)
 

@@ -128,14 +128,15 @@ def stylize_clip(
     kind: ClipKind | None = None,
     limits: ClipLimits | None = None,
     progress: ClipProgressCallback | None = None,
+    name: str | None = None,
 ) -> ClipResult:
     """Stylize the clip at `source` into `target` (MP4 or GIF: `kind`, else the source's
-    kind), with the source's frame rate, frame durations and sound. ClipError for a bad
-    clip, ValueError for a method that cannot paint clips; nothing is left at `target`
-    unless the whole clip was written."""
+    kind), with the source's frame rate, frame durations and sound. ClipError for a bad clip
+    (messages call it `name`, default its file name), ValueError for a method that cannot
+    paint clips; nothing is left at `target` unless the whole clip was written."""
     started = time.perf_counter()
     painter = FramePainter(engine, styles, params)  # refuses gatys before any decoding
-    with open_clip(source, limits) as reader:
+    with open_clip(source, limits, name) as reader:
         info = reader.info
         total = info.frames or round(info.seconds * info.fps)
         audio = source if info.has_audio else None

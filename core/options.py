@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from core.params import METHODS, Method
+from core.params import METHODS, ONE_PASS_METHODS, Method
 
 APPLIES_TO: dict[str, tuple[Method, ...]] = {
     "size": METHODS,
@@ -18,6 +18,8 @@ APPLIES_TO: dict[str, tuple[Method, ...]] = {
     "strength": METHODS,  # trained models: blends the photo with the network's output
     "preserve_color": METHODS,
     "format": METHODS,
+    # Clips only, and only the one-pass methods paint clips (Gatys takes minutes a frame).
+    "temporal": ONE_PASS_METHODS,
     # Per-painting networks take no style images; adain and the transformer blend several.
     "style_blend": ("gatys", "adain", "transformer"),
     # The painting's size against the output's: the scale of its strokes.

@@ -27,6 +27,7 @@ from PIL import Image
 ClipKind = Literal["mp4", "gif"]
 CLIP_KINDS: tuple[ClipKind, ...] = ("mp4", "gif")
 SUFFIXES: dict[str, ClipKind] = {".mp4": "mp4", ".m4v": "mp4", ".gif": "gif"}
+MEDIA_TYPES: dict[ClipKind, str] = {"mp4": "video/mp4", "gif": "image/gif"}
 
 DEFAULT_MAX_PIXELS = 3840 * 2160  # per frame: 4K UHD
 # Image formats FFmpeg opens as a one-frame "video": a photo is not a clip.
@@ -111,8 +112,10 @@ def _error(name: str, exc: Exception) -> ClipError:
 class ClipReader:
     """An open clip: its `info` from the header, then its frames streamed by `frames()`."""
 
-    def __init__(self, path: str | Path, limits: ClipLimits | None = None) -> None:
-        self.name = Path(path).name
+    def __init__(
+        self, path: str | Path, limits: ClipLimits | None = None, name: str | None = None
+    ) -> None:
+        self.name = name or Path(path).name  # what messages call the file
         self._path = Path(path)
         self.limits = limits or ClipLimits()
         try:
@@ -232,9 +235,12 @@ def _ends_gif(path: Path) -> bool:
         return fh.read().rstrip(b"\0").endswith(b";")
 
 
-def open_clip(path: str | Path, limits: ClipLimits | None = None) -> ClipReader:
-    """Open a clip and check its header against `limits`; ClipError if it is not one."""
-    return ClipReader(path, limits)
+def open_clip(
+    path: str | Path, limits: ClipLimits | None = None, name: str | None = None
+) -> ClipReader:
+    """Open a clip and check its header against `limits`; ClipError if it is not one.
+    Messages call it `name` (default: its file name)."""
+    return ClipReader(path, limits, name)
 
 
 class ClipWriter:

@@ -15,13 +15,15 @@ from api.schemas import ErrorPublic, JobPublic
 from api.submit import submit_job
 from api.uploads import JobForm, job_form, require_multipart
 from core.images import MEDIA_TYPES
+from core.video import MEDIA_TYPES as CLIP_MEDIA_TYPES
 
 # Authentication first: an anonymous caller learns nothing, not even a 415.
 router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(get_client)])
 ERRORS = {
     code: {"model": ErrorPublic} for code in (400, 401, 404, 408, 409, 410, 413, 415, 422, 429, 503)
 }
-IMAGE_TYPES = {"content": {t: {} for t in MEDIA_TYPES.values()}}
+RESULT_TYPES: dict[str, str] = {**MEDIA_TYPES, **CLIP_MEDIA_TYPES}
+IMAGE_TYPES = {"content": {t: {} for t in dict.fromkeys(RESULT_TYPES.values())}}
 
 
 async def owned(queue: JobQueue, job_id: str, client: str) -> JobRecord:
@@ -99,7 +101,7 @@ async def job_events(job_id: str, queue: QueueDep, client: ClientDep) -> EventSo
     responses={**ERRORS, 200: {"content": {"image/jpeg": {}}}},
 )
 async def job_preview(job_id: str, queue: QueueDep, client: ClientDep) -> Response:
-    """The latest intermediate image of a running job (JPEG)."""
+    """The latest intermediate image of a running job (JPEG); of a clip, a painted frame."""
     await owned(queue, job_id, client)
     data = await queue.preview(job_id)
     if data is None:
@@ -114,7 +116,7 @@ async def job_preview(job_id: str, queue: QueueDep, client: ClientDep) -> Respon
     responses={**ERRORS, 200: IMAGE_TYPES},
 )
 async def job_result(job_id: str, queue: QueueDep, client: ClientDep) -> Response:
-    """The finished image, in the format the job asked for."""
+    """The finished image or clip, in the format the job asked for."""
     record = await owned(queue, job_id, client)
     if record.status in ("queued", "running"):
         raise HTTPException(409, f"the job is {record.status}; the result is not ready")
@@ -127,13 +129,13 @@ async def job_result(job_id: str, queue: QueueDep, client: ClientDep) -> Respons
         raise HTTPException(410, "the result has expired")
     return Response(
         data,
-        media_type=MEDIA_TYPES[record.format],  # type: ignore[index]
+        media_type=RESULT_TYPES[record.format],
         headers={"Content-Disposition": f'inline; filename="{job_id}.{record.format}"'},
     )
 
 
 @router.delete("/{job_id}", operation_id="cancel_job", response_model=JobPublic, responses=ERRORS)
 async def cancel_job(job_id: str, queue: QueueDep, client: ClientDep) -> JobPublic:
-    """Cancel a job; a running one stops within one optimiser step."""
+    """Cancel a job; a running one stops within one optimiser step (a clip: one frame)."""
     await owned(queue, job_id, client)
     return await job_public(queue, await queue.cancel(job_id))

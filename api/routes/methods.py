@@ -28,6 +28,7 @@ async def list_methods(request: Request, _client: ClientDep) -> list[MethodPubli
         MethodPublic(
             id=method,
             one_pass=method in ONE_PASS_METHODS,
+            clips=method in ONE_PASS_METHODS,  # Gatys would take minutes a frame
             any_painting=method in ANY_PAINTING_METHODS,
             presets=[p for p, methods in by_preset.items() if method in methods],
             options=[o for o in APPLIES_TO if applies(o, method)],

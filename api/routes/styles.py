@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from api.deps import ClientDep
 from api.schemas import ErrorPublic, StylePublic
 from core.images import encode_image
+from core.params import ONE_PASS_METHODS
 from core.presets import PRESETS, get_preset, thumbnail
 
 router = APIRouter(prefix="/styles", tags=["styles"])
@@ -21,20 +22,24 @@ def _thumbnail_jpeg(preset_id: str) -> bytes:
 
 @router.get("", operation_id="list_styles", response_model=list[StylePublic])
 async def list_styles(request: Request, _client: ClientDep) -> list[StylePublic]:
-    """The preset paintings and the methods each supports."""
+    """The preset paintings, the methods each supports, and those that paint clips with it."""
     methods_for = request.app.state.methods_for
-    return [
-        StylePublic(
-            id=p.id,
-            title=p.title,
-            artist=p.artist,
-            year=p.year,
-            licence=p.licence,
-            methods=methods_for(p.id),
-            image_url=f"/styles/{p.id}/image",
+    styles = []
+    for p in PRESETS:
+        methods = methods_for(p.id)
+        styles.append(
+            StylePublic(
+                id=p.id,
+                title=p.title,
+                artist=p.artist,
+                year=p.year,
+                licence=p.licence,
+                methods=methods,
+                clip_methods=[m for m in methods if m in ONE_PASS_METHODS],
+                image_url=f"/styles/{p.id}/image",
+            )
         )
-        for p in PRESETS
-    ]
+    return styles
 
 
 @router.get(

@@ -11,11 +11,10 @@ from fastapi.responses import JSONResponse
 
 from api.deps import ClientDep, QueueDep, SettingsDep, get_client
 from api.presenters import job_public
-from api.routes.jobs import ERRORS, IMAGE_TYPES
+from api.routes.jobs import ERRORS, IMAGE_TYPES, RESULT_TYPES
 from api.schemas import JobPublic
 from api.submit import submit_job
 from api.uploads import JobForm, job_form, require_multipart
-from core.images import MEDIA_TYPES
 
 router = APIRouter(tags=["stylize"], dependencies=[Depends(get_client)])
 
@@ -38,7 +37,8 @@ async def stylize(
     queue: QueueDep,
     client: ClientDep,
 ) -> Response:
-    """Stylize and wait for the image; 202 with the job if it would take too long."""
+    """Stylize and wait for the image (or a short clip); 202 with the job if it would take
+    too long."""
     record = await submit_job(request, form, settings, queue, client)
     eta = await queue.eta_seconds(record.id)
     if eta is None or eta <= settings.sync_timeout_s:
@@ -50,7 +50,7 @@ async def stylize(
     if record.status == "succeeded":
         data = await queue.result(record.id)
         if data is not None:
-            return Response(data, media_type=MEDIA_TYPES[record.format])  # type: ignore[index]
+            return Response(data, media_type=RESULT_TYPES[record.format])
     if record.status in ("failed", "cancelled"):
         return JSONResponse(
             {"detail": f"the job {record.status}: {record.error or 'no reason given'}"},

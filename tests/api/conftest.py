@@ -36,6 +36,10 @@ class FakeStylizer:
         self.contents: list[Image.Image] = []  # the decoded photo of each call
         self.step_started = threading.Event()
 
+    def one_pass(self, params: StyleParams) -> FakeStylizer:
+        """What core.clip paints a clip's frames with: this fake, a red frame each."""
+        return self
+
     def methods_for(self, preset_id: str) -> list[str]:
         return ["gatys", "feedforward"] if preset_id == "starry_night" else ["gatys"]
 

@@ -19,9 +19,10 @@ async def test_lists_the_served_methods_with_their_kind_presets_and_options(clie
     assert gatys["presets"] == [p.id for p in PRESETS]
     assert feedforward["one_pass"] is True and feedforward["any_painting"] is False
     assert feedforward["presets"] == ["starry_night"]
-    assert set(gatys["options"]) == set(APPLIES_TO)
+    assert set(gatys["options"]) == set(APPLIES_TO) - {"temporal"}  # it paints no clips
     assert "steps" not in feedforward["options"] and "size" in feedforward["options"]
-    assert "init" not in feedforward["options"]
+    assert "init" not in feedforward["options"] and "temporal" in feedforward["options"]
+    assert gatys["clips"] is False and feedforward["clips"] is True
 
 
 async def test_needs_the_key_when_one_is_set(fake):

@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 
 from core.options import APPLIES_TO, NotApplicable, applies, applies_note, check_options
-from core.params import METHODS, StyleParams
+from core.params import METHODS, ONE_PASS_METHODS, ClipParams, StyleParams
 
 
-def test_gatys_reads_every_option():
-    assert all(applies(option, "gatys") for option in APPLIES_TO)
-    check_options("gatys", APPLIES_TO)
+def test_gatys_reads_every_option_but_the_clip_one():
+    # Clips are painted by the one-pass methods only: Gatys takes a minute or more a frame.
+    assert [o for o in APPLIES_TO if not applies(o, "gatys")] == ["temporal"]
+    assert APPLIES_TO["temporal"] == ONE_PASS_METHODS
+    check_options("gatys", set(APPLIES_TO) - {"temporal"})
+    with pytest.raises(NotApplicable, match="temporal: does not apply to method gatys"):
+        check_options("gatys", ["temporal"])
 
 
 @pytest.mark.parametrize("method", ["feedforward", "gan", "transformer"])
@@ -40,8 +44,8 @@ def test_options_that_apply_pass():
     check_options("transformer", ["style_blend", "size"])
 
 
-def test_every_option_is_a_job_setting_or_the_output_format():
-    settings = set(StyleParams.__dataclass_fields__)
+def test_every_option_is_a_job_or_clip_setting_or_the_output_format():
+    settings = set(StyleParams.__dataclass_fields__) | set(ClipParams.__dataclass_fields__)
     assert set(APPLIES_TO) - settings == {"format"}
 
 

@@ -8,6 +8,7 @@ import io
 import json
 import threading
 
+import av
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -18,6 +19,7 @@ from api.redis_worker import build_worker
 from api.settings import Settings
 from core.params import StyleParams
 from tests.api.conftest import FakeStylizer, job_files, wait_status
+from tests.clips import FRAMES, write_clip
 
 
 @contextlib.asynccontextmanager
@@ -173,7 +175,8 @@ def form_fields(schema: dict) -> set[str]:
 def test_the_jobs_below_set_every_form_field():
     fields = form_fields(create_app(Settings(warm_up=False)).openapi())
     # content and style are files; a field added to the form must be added to a job below.
-    assert fields - {"content", "style"} == BLENDED.keys() | PRESET.keys()
+    # temporal is for clips only: tests/api/test_clips.py shows what it does.
+    assert fields - {"content", "style", "temporal"} == BLENDED.keys() | PRESET.keys()
 
 
 @pytest.mark.parametrize("job", [BLENDED, PRESET], ids=["two-paintings", "preset"])
@@ -197,3 +200,45 @@ async def test_every_form_field_reaches_the_engine(mode, url, job):
     fmt = job["format"][1]
     assert result.headers["content-type"] == f"image/{fmt}"
     assert Image.open(io.BytesIO(result.content)).format == fmt.upper()
+
+
+def clip_job(tmp_path) -> list:
+    data = write_clip(tmp_path / "clip.mp4", audio="aac").read_bytes()
+    return [("content", ("clip.mp4", data, "video/mp4"))]
+
+
+async def test_a_clip_is_painted_frame_by_frame_and_comes_back_a_clip(mode, url, tmp_path):
+    fake = FakeStylizer(steps=1)
+    async with service(mode, fake, url) as c:
+        r = await c.post("/jobs", files=clip_job(tmp_path), data={"preset": "starry_night"})
+        assert r.status_code == 202, r.text
+        job = r.json()
+        assert job["kind"] == "clip" and job["total_steps"] == FRAMES
+        events = []
+        async with c.stream("GET", f"/jobs/{job['id']}/events") as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("data:"):
+                    events.append(json.loads(line[5:]))
+        assert events[-1]["status"] == "succeeded", events[-1]
+        running = [e["step"] for e in events if e["status"] == "running"]
+        assert running and running == sorted(running) and max(running) <= FRAMES
+        result = await c.get(f"/jobs/{job['id']}/result")
+        assert result.headers["content-type"] == "video/mp4"
+        with av.open(io.BytesIO(result.content)) as clip:
+            assert clip.streams.audio  # the sound is kept
+            assert sum(1 for _ in clip.decode(video=0)) == FRAMES
+        assert fake.calls and all(p.method == "feedforward" for p in fake.calls)
+
+
+async def test_a_running_clip_stops_when_cancelled(mode, url, tmp_path):
+    fake = FakeStylizer(steps=1)
+    fake.gate = threading.Event()
+    async with service(mode, fake, url) as c:
+        r = await c.post("/jobs", files=clip_job(tmp_path), data={"preset": "starry_night"})
+        job = r.json()
+        await asyncio.to_thread(fake.step_started.wait, 10)
+        await c.delete(f"/jobs/{job['id']}")
+        fake.gate.set()
+        done = await wait_status(c, job["id"], {"cancelled", "succeeded", "failed"}, timeout=20)
+        assert done["status"] == "cancelled", done
+        assert len(fake.calls) < FRAMES  # it stopped within a frame or so of the cancel
