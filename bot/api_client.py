@@ -23,7 +23,10 @@ class Job(BaseModel):
     id: str
     status: str  # queued | running | succeeded | failed | cancelled
     method: str = "gatys"
+    kind: str = "image"  # or "clip": then step and total_steps count frames
     progress: float = 0.0
+    step: int = 0
+    total_steps: int = 0
     queue_position: int | None = None
     eta_seconds: float | None = None
     error: str | None = None
@@ -68,6 +71,8 @@ class JobOptions:
     preserve_color: str = "none"
     method: str = "gatys"
     init: str | None = None  # None: the service's default start; "preview": refine the preview
+    format: str | None = "png"  # lossless: the document is the full result; None: a clip's own
+    size: int | None = None  # None: the quality's size
 
 
 class StylizeClient:
@@ -141,8 +146,11 @@ class StylizeClient:
             "quality": options.quality,
             "preserve_color": options.preserve_color,
             "method": options.method,
-            "format": "png",  # lossless: the document is the full-quality result
         }
+        if options.format is not None:
+            data["format"] = options.format
+        if options.size is not None:
+            data["size"] = str(options.size)
         if preset:
             data["preset"] = preset
         if options.init is not None:  # the service refuses init for the trained models

@@ -1,4 +1,4 @@
-"""Which messages carry an image we can use, and albums gathered into one list."""
+"""Which messages carry an image or a clip we can use, and albums gathered into one list."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import io
 import logging
 from dataclasses import dataclass, field
+from typing import Literal
 
 import aiohttp
 from aiogram import Bot
@@ -16,6 +17,12 @@ log = logging.getLogger("bot.media")
 
 SUPPORTED_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"}
 SUPPORTED_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
+# Clips sent as files; the service tells them by content, these only route the message.
+CLIP_TYPES = {"video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "image/gif"}
+CLIP_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".gif")
+# How Telegram shows a clip, and so how its painted one goes back: a video, a GIF animation
+# (Telegram turns GIFs into silent MP4s), or a round video note.
+ClipKind = Literal["video", "animation", "video_note"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,41 @@ def image_in(message: Message, max_bytes: int) -> ImageRef | Refusal:
     if doc.file_size and doc.file_size > max_bytes:
         return too_large(max_bytes)
     return ImageRef(doc.file_id)
+
+
+@dataclass(frozen=True)
+class ClipRef:
+    """A usable clip: its file id and the kind of message it came as."""
+
+    file_id: str
+    kind: ClipKind
+
+
+def carries_clip(message: Message) -> bool:
+    """Whether the message is a clip (routes it to the clip handler)."""
+    if message.video or message.animation or message.video_note:
+        return True
+    doc = message.document
+    if doc is None:
+        return False
+    mime, name = (doc.mime_type or "").lower(), (doc.file_name or "").lower()
+    return mime in CLIP_TYPES or name.endswith(CLIP_SUFFIXES)
+
+
+def clip_in(message: Message, max_bytes: int) -> ClipRef | Refusal:
+    """The clip a message carries: a video, a GIF animation, a video note or a clip file."""
+    # An animation comes with a document too: the animation says what it is.
+    media = message.video_note or message.animation or message.video or message.document
+    if media is None or not carries_clip(message):
+        return Refusal("not-an-image")
+    if media.file_size and media.file_size > max_bytes:
+        return too_large(max_bytes)
+    kind: ClipKind = "video"
+    if message.video_note:
+        kind = "video_note"
+    elif message.animation or (message.document and message.document.mime_type == "image/gif"):
+        kind = "animation"
+    return ClipRef(media.file_id, kind)
 
 
 def too_large(max_bytes: int) -> Refusal:

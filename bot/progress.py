@@ -29,6 +29,8 @@ def progress_text(job: Job, t: Translator) -> str:
     """ "In the queue: 2 ahead" or "Painting… 42%", with the ETA when the service knows it."""
     if job.status == "queued":
         text = t("queued", position=job.queue_position or 0)
+    elif job.kind == "clip" and job.total_steps:
+        text = t("running-clip", frame=job.step, frames=max(job.step, job.total_steps))
     else:
         text = t("running", percent=math.floor(job.progress * 100))
     if job.eta_seconds is not None and not job.done:

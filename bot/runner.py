@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from aiogram import Bot
 from aiogram.enums import ChatAction
@@ -18,7 +19,7 @@ from bot.i18n import Translator
 from bot.kept import Kept
 from bot.keyboards import cancel_job_keyboard, result_keyboard
 from bot.limits import UserLimits
-from bot.media import InputRefused, download
+from bot.media import ClipKind, InputRefused, download
 from bot.preferences import Preferences
 from bot.progress import StatusMessage, progress_text
 
@@ -38,6 +39,17 @@ class Request:
     strength_factor: float = 1.0
     method: str = "gatys"
     init: str | None = None  # None: the service's default start
+    clip: ClipKind | None = None  # the content is a clip that came as this kind of message
+
+
+# A video note is a square of at most 640 px, and the painted one goes back as a video note:
+# "best" quality (768 px) is held to that; the others (384, 512 px) fit.
+VIDEO_NOTE_MAX_SIDE = 640
+_CLIP_SENDERS: dict[ClipKind, Literal["send_video", "send_animation", "send_video_note"]] = {
+    "video": "send_video",
+    "animation": "send_animation",
+    "video_note": "send_video_note",
+}
 
 
 class JobRunner:
@@ -123,6 +135,9 @@ class JobRunner:
             else None
         )
         options = request.prefs.options(request.method, request.strength_factor, request.init)
+        if request.clip is not None:  # the service answers a clip of the kind it was sent
+            note = request.clip == "video_note" and request.prefs.quality == "best"
+            options = replace(options, format=None, size=VIDEO_NOTE_MAX_SIDE if note else None)
         return await self.client.create_job(content, style, request.preset, options)
 
     async def _watch(
@@ -156,6 +171,9 @@ class JobRunner:
             return
         image = await self.client.result(job.id)
         self._release(request.user_id, job.id)  # free for Stronger/Weaker as the result lands
+        if request.clip is not None:
+            await self._send_clip(request, image, status, t)
+            return
         await self.bot.send_chat_action(request.chat_id, ChatAction.UPLOAD_PHOTO)
         preview = request.method != "gatys"
         buttons = result_keyboard(self.results.put(request), t, full=preview)
@@ -167,6 +185,26 @@ class JobRunner:
             caption=t("result-file"),
             reply_markup=None if photo_sent else buttons,  # the buttons go somewhere
         )
+        await status.finish(t("done"))
+
+    async def _send_clip(
+        self, request: Request, clip: bytes, status: StatusMessage, t: Translator
+    ) -> None:
+        """The painted clip as the kind of message it came as: video, animation, video note."""
+        kind = request.clip or "video"
+        name = "stylized.gif" if clip[:3] == b"GIF" else "stylized.mp4"
+        upload = BufferedInputFile(clip, name)
+        action = ChatAction.UPLOAD_VIDEO_NOTE if kind == "video_note" else ChatAction.UPLOAD_VIDEO
+        await self.bot.send_chat_action(request.chat_id, action)
+        send = getattr(self.bot, _CLIP_SENDERS[kind])
+        extra = {} if kind == "video_note" else {"caption": t("clip-ready")}
+        if kind == "video":
+            extra["supports_streaming"] = True
+        try:
+            await send(request.chat_id, upload, **extra)
+        except TelegramEntityTooLarge:  # bots send at most 50 MB
+            await status.finish(t("clip-too-large-to-send"))
+            return
         await status.finish(t("done"))
 
     async def _send_photo(

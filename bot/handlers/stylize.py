@@ -1,4 +1,5 @@
-"""Images in: a photo, then a preset or a style image (either order), or both as an album."""
+"""Images in: a photo (or a clip), then a preset or a style image (either order), or both
+as an album."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import preferences
 from bot.callbacks import FlowAction, StyleChoice
-from bot.catalog import Catalog
+from bot.catalog import FAST_METHODS, Catalog
 from bot.i18n import Translator
 from bot.kept import Kept
 from bot.keyboards import flow_cancel_keyboard, styles_keyboard
-from bot.media import AlbumCollector, ImageRef, image_in
+from bot.media import AlbumCollector, ClipKind, ClipRef, ImageRef, carries_clip, clip_in, image_in
 from bot.runner import JobRunner, Request
 from bot.states import Flow
 
-OTHER_MEDIA = F.video | F.animation | F.sticker | F.voice | F.audio | F.video_note
+OTHER_MEDIA = F.sticker | F.voice | F.audio
 
 
 async def begin(
@@ -33,10 +34,11 @@ async def begin(
     style: str | None = None,
     preset: str | None = None,
     method: str = "gatys",
+    clip: ClipKind | None = None,
 ) -> None:
     """Start a job with the user's remembered settings."""
     prefs = await preferences.load(storage, bot.id, user_id)
-    request = Request(chat_id, user_id, content, style, preset, prefs, method=method)
+    request = Request(chat_id, user_id, content, style, preset, prefs, method=method, clip=clip)
     await runner.start(request, t)
 
 
@@ -59,11 +61,16 @@ async def image(
     where, data = await state.get_state(), await state.get_data()
     content = uploads.get(data.get("content")) if where == Flow.waiting_style.state else None
     if content is not None:  # this one is the style: an instant picture where one can be had
+        clip = data.get("clip")
+        method = await catalog.any_painting_method()
+        if clip and method is None:  # a clip needs a one-pass model, Gatys takes minutes a frame
+            await message.answer(t("clip-needs-instant"))
+            return
         await state.clear()
-        method = await catalog.any_painting_method() or "gatys"
         await begin(
-            runner, t, bot, fsm_storage, chat, user, content, style=found.file_id, method=method
-        )
+            runner, t, bot, fsm_storage, chat, user, content,
+            style=found.file_id, method=method or "gatys", clip=clip,
+        )  # fmt: skip
         return
     if where == Flow.waiting_photo.state and data.get("preset"):
         await state.clear()
@@ -78,8 +85,48 @@ async def image(
         return
     keyboard = styles_keyboard(await catalog.styles(), t)  # service down: no state is left
     await state.set_state(Flow.waiting_style)
-    await state.update_data(content=uploads.put(found.file_id))
+    await state.update_data(content=uploads.put(found.file_id), clip=None)
     await message.answer(t("waiting-style"), reply_markup=keyboard)
+
+
+async def clip(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    runner: JobRunner,
+    catalog: Catalog,
+    uploads: Kept[str],
+    bot: Bot,
+    fsm_storage: BaseStorage,
+    max_file_bytes: int,
+) -> None:
+    """A video, GIF animation or video note: the content, painted by a one-pass model."""
+    found = clip_in(message, max_file_bytes)
+    if not isinstance(found, ClipRef):
+        await message.answer(t(found.key, **found.args))
+        return
+    user, chat = message.from_user.id, message.chat.id  # type: ignore[union-attr]
+    where, data = await state.get_state(), await state.get_data()
+    if where == Flow.waiting_photo.state and data.get("preset"):
+        preset = data["preset"]
+        method = await catalog.fast_method(preset)
+        if method is None:
+            await message.answer(t("clip-needs-instant"))
+            return
+        await state.clear()
+        await begin(
+            runner, t, bot, fsm_storage, chat, user, found.file_id,
+            preset=preset, method=method, clip=found.kind,
+        )  # fmt: skip
+        return
+    if refusal := runner.refusal(user, t, busy_too=False):
+        await message.answer(refusal)
+        return
+    # Only the paintings that a one-pass model paints: Gatys would take minutes a frame.
+    styles = [s for s in await catalog.styles() if any(m in s.methods for m in FAST_METHODS)]
+    await state.set_state(Flow.waiting_style)
+    await state.update_data(content=uploads.put(found.file_id), clip=found.kind)
+    await message.answer(t("waiting-style-clip"), reply_markup=styles_keyboard(styles, t))
 
 
 async def album(
@@ -139,11 +186,16 @@ async def preset_chosen(
             chat, t("waiting-photo", title=title), reply_markup=flow_cancel_keyboard(t)
         )
         return
+    clip = data.get("clip")
+    method = await catalog.fast_method(preset)
+    if clip and method is None:  # the state stays: another painting may do
+        await bot.send_message(chat, t("clip-needs-instant"))
+        return
     await state.clear()
-    method = await catalog.fast_method(preset) or "gatys"
     await begin(
-        runner, t, bot, fsm_storage, chat, query.from_user.id, content, preset=preset, method=method
-    )
+        runner, t, bot, fsm_storage, chat, query.from_user.id, content,
+        preset=preset, method=method or "gatys", clip=clip,
+    )  # fmt: skip
 
 
 async def cancel(message: Message, state: FSMContext, t: Translator, runner: JobRunner) -> None:
@@ -187,6 +239,7 @@ def make_router() -> Router:
     router = Router(name="stylize")
     router.message.register(cancel, Command("cancel"))
     router.callback_query.register(cancel_button, FlowAction.filter(F.action == "cancel"))
+    router.message.register(clip, carries_clip)
     router.message.register(album, F.media_group_id, F.photo | F.document)
     router.message.register(image, F.photo | F.document)
     router.message.register(other_media, OTHER_MEDIA)

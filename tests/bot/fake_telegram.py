@@ -220,6 +220,12 @@ class FakeTelegram(UserActions):
         if method == "sendDocument":
             fid = self.add_file(files.get("document", b""))
             return message | {"document": {"file_id": fid, "file_unique_id": fid}}
+        if method in ("sendVideo", "sendAnimation", "sendVideoNote"):
+            field = {"sendVideo": "video", "sendAnimation": "animation"}.get(method, "video_note")
+            fid = self.add_file(files.get(field, b""))
+            media: dict[str, Any] = {"file_id": fid, "file_unique_id": fid, "duration": 1}
+            media |= {"length": 64} if field == "video_note" else {"width": 64, "height": 48}
+            return message | {field: media}
         if method == "sendMediaGroup":
             return [
                 message | {"message_id": next(self._ids), "photo": [self._photo(files.get(k), m)]}

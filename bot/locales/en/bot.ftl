@@ -9,17 +9,23 @@ help =
     1. Send a photo: as a photo, or as a file (JPEG, PNG, WebP or HEIC) for full resolution.
     2. Pick a painting, or send a second image to use as the style.
     Or send both at once as an album: the photo first, the style second.
+    A video, a GIF or a video note works too: it comes back painted, frame by frame.
     /styles shows the paintings, /settings sets strength, quality and colours, /cancel starts over.
 styles-title = Pick a painting:
 no-styles = The service has no paintings to offer right now. Send your own style image instead.
 send-photo-first = Send me a photo first.
 waiting-style = Got the photo. Now pick a painting below, or send an image to use as the style.
 waiting-photo = Style: { $title }. Now send the photo to repaint.
+waiting-style-clip = Got the clip. Now pick a painting below, or send an image to use as the style. It comes back the way you sent it.
+clip-needs-instant = Clips are painted by the instant models, and that painting has none. Pick another one, or send your own painting.
+clip-ready = Here it is, painted frame by frame.
+clip-too-large-to-send = The painted clip is too large for Telegram to take (over 50 MB). Please try a shorter clip.
+running-clip = Painting frame { $frame } of { $frames }…
 cancelled = Cancelled. Send a photo whenever you like.
 nothing-to-cancel = There is nothing to cancel.
 stopping = Stopping…
 job-not-running = That picture is not being painted any more.
-not-an-image = That does not look like an image. Please send a photo, or a JPEG, PNG, WebP or HEIC file.
+not-an-image = That does not look like an image or a clip. Please send a photo (or a JPEG, PNG, WebP or HEIC file), a video or a GIF.
 unsupported-image = I cannot read that image format. Please send JPEG, PNG, WebP or HEIC.
 file-too-large = That file is too large (over { $mb } MB). Please send a smaller picture.
 download-failed = I could not fetch your picture from Telegram. Please send it again.
