@@ -17,10 +17,11 @@ log = logging.getLogger("api.web")
 
 # Beside the api package: the repository in a checkout or an editable install, /app in the image.
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-# Everything the page loads comes from this origin; images may also be local blobs.
+# Everything the page loads comes from this origin; images and clips may also be local blobs.
 _CSP = (
-    "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; "
+    "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 
 

@@ -19,7 +19,7 @@ def slow_server() -> Iterator[LiveServer]:
 
 def test_cancel_stops_the_job(browser, slow_server, photo_file):
     page = Page(browser, slow_server.base).open()
-    page.upload("Choose a photo", photo_file)
+    page.upload("Choose a photo or clip", photo_file)
     page.button("The Starry Night").click()
     page.choose("Quality", "Best")
     page.button("Paint").click()

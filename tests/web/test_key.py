@@ -52,7 +52,7 @@ def test_too_many_jobs_counts_the_wait_down(browser, keyed_server, photo_file):
     wait_for(lambda: page.field("Key").is_displayed(), what="the key prompt")
     page.field("Key").send_keys("right-key")
     page.button("Use this key").click()
-    page.upload("Choose a photo", photo_file)
+    page.upload("Choose a photo or clip", photo_file)
     page.button("The Starry Night").click()
     page.choose("Quality", "Fast")
     page.button("Paint").click()  # the minute's one job

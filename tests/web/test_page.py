@@ -24,7 +24,7 @@ def downloaded(folder: Path, suffix: str) -> bytes:
 
 
 def test_a_preset_painted_with_progress_then_downloaded(page, photo_file, downloads):
-    page.upload("Choose a photo", photo_file)
+    page.upload("Choose a photo or clip", photo_file)
     assert page.natural_width("Your photo") > 0  # shown at once
     preset = page.button("The Starry Night")
     preset.click()
@@ -43,7 +43,7 @@ def test_a_preset_painted_with_progress_then_downloaded(page, photo_file, downlo
 
 
 def test_an_own_painting(page, photo_file, painting_file):
-    page.upload("Choose a photo", photo_file)
+    page.upload("Choose a photo or clip", photo_file)
     page.upload("Your own painting", painting_file)
     page.wait_text("my painting.png")
     page.choose("Quality", "Fast")
@@ -52,7 +52,7 @@ def test_an_own_painting(page, photo_file, painting_file):
 
 
 def test_several_paintings_blended_by_weight(page, photo_file, painting_file):
-    page.upload("Choose a photo", photo_file)
+    page.upload("Choose a photo or clip", photo_file)
     page.upload("Your own painting", painting_file)
     page.button("The Scream").click()
     weight = page.find("//input[@aria-label='Weight of The Scream']")
@@ -66,7 +66,7 @@ def test_several_paintings_blended_by_weight(page, photo_file, painting_file):
 
 
 def test_an_instant_method_then_full_quality(page, photo_file):
-    page.upload("Choose a photo", photo_file)
+    page.upload("Choose a photo or clip", photo_file)
     page.button("The Scream").click()
     page.choose("Method", "instant")
     paint_and_wait(page)
@@ -80,7 +80,7 @@ def test_an_instant_method_then_full_quality(page, photo_file):
 def test_a_file_that_is_not_an_image_is_refused_in_words(page, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("not a photo at all\n" * 20)
-    page.upload("Choose a photo", notes)
+    page.upload("Choose a photo or clip", notes)
     page.button("The Starry Night").click()
     page.button("Paint").click()
     message = wait_for(page.alert, what="an error on the page")
@@ -91,7 +91,7 @@ def test_a_file_that_is_not_an_image_is_refused_in_words(page, tmp_path):
 def test_asks_for_a_photo_and_a_painting_before_sending(page, photo_file):
     page.button("Paint").click()
     assert "Choose a photo first" in wait_for(page.alert)
-    page.upload("Choose a photo", photo_file)
+    page.upload("Choose a photo or clip", photo_file)
     page.button("Paint").click()
     assert "Pick a painting first" in wait_for(page.alert)
 
@@ -115,7 +115,7 @@ def test_russian_from_the_browser_language_and_switchable(server, downloads):
 
 
 def test_a_refused_setting_and_a_large_file_are_said_in_words(page, photo_file, tmp_path):
-    page.upload("Choose a photo", photo_file)
+    page.upload("Choose a photo or clip", photo_file)
     page.button("The Starry Night").click()
     page.choose("Size (long side)", "256 px")  # above this server's MAX_SIZE
     page.button("Paint").click()
@@ -123,7 +123,7 @@ def test_a_refused_setting_and_a_large_file_are_said_in_words(page, photo_file, 
     assert "refused the setting “size”" in message and "64" in message
     large = tmp_path / "large.bmp"
     large.write_bytes(b"BM" + bytes(2 * 1024 * 1024))
-    page.upload("Choose a photo", large)
+    page.upload("Choose a photo or clip", large)
     page.choose("Size (long side)", "As the quality sets it")
     page.button("Paint").click()
     assert "too large" in wait_for(lambda: "too large" in page.alert() and page.alert())
@@ -134,7 +134,7 @@ def test_a_heic_photo_is_named_then_painted_by_the_service(page, tmp_path):
 
     photo = tmp_path / "IMG_0001.HEIC"
     photo.write_bytes(heic(make_photo(96, 64)))
-    page.upload("Choose a photo", photo)
+    page.upload("Choose a photo or clip", photo)
     page.wait_text("IMG_0001.HEIC: HEIC photos are read by the service")
     page.button("The Starry Night").click()
     paint_and_wait(page)
@@ -145,7 +145,7 @@ def test_usable_by_keyboard_alone(page, photo_file):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
-    page.upload("Choose a photo", photo_file)  # the file chooser itself is the system's
+    page.upload("Choose a photo or clip", photo_file)  # the file chooser itself is the system's
 
     def tab_to(name: str) -> None:
         for _ in range(40):

@@ -1,5 +1,5 @@
 // The settings: method (from GET /methods, marked instant / any painting), quality,
-// strength, colours, size.
+// strength, colours, size; for a clip the steadiness (temporal) too.
 import { t, onLanguage } from "./i18n.js";
 
 export class Controls {
@@ -12,7 +12,13 @@ export class Controls {
     this.strengthValue = document.getElementById("strength-value");
     this.size = document.getElementById("size");
     this.keepColours = document.getElementById("keep-colours");
+    this.temporal = document.getElementById("temporal");
+    this.temporalValue = document.getElementById("temporal-value");
+    this.clip = false;
     this.strength.addEventListener("input", () => this.showStrength());
+    this.temporal.addEventListener("input", () => {
+      this.temporalValue.textContent = Number(this.temporal.value).toFixed(2);
+    });
     onLanguage(() => this.renderMethods());
   }
 
@@ -27,7 +33,15 @@ export class Controls {
     this.renderMethods();
   }
 
+  /** A clip is painted by the one-pass methods only; the steadiness shows for clips. */
+  setClip(clip) {
+    this.clip = clip;
+    for (const element of document.querySelectorAll(".clip-only")) element.hidden = !clip;
+    this.renderMethods();
+  }
+
   usable(method) {
+    if (this.clip && !method.clips) return false;
     if (!this.choice) return true;
     return this.choice.preset ? method.presets.includes(this.choice.preset) : method.any_painting;
   }
@@ -75,6 +89,8 @@ export class Controls {
       strength: Number(this.strength.value),
       size: this.size.value,
       keepColours: this.keepColours.checked,
+      clip: this.clip,
+      temporal: Number(this.temporal.value),
     };
   }
 }
@@ -92,7 +108,9 @@ export function jobForm(photo, choice, values, { init = null, method = values.me
   if (takes.has("strength")) form.append("strength", String(values.strength));
   if (takes.has("size") && values.size) form.append("size", values.size);
   if (takes.has("preserve_color") && values.keepColours) form.append("preserve_color", "luminance");
-  if (takes.has("format")) form.append("format", "png");
+  // A clip comes back as the kind it is (MP4, or GIF for a GIF); a photo as a lossless PNG.
+  if (takes.has("format") && !values.clip) form.append("format", "png");
+  if (takes.has("temporal") && values.clip) form.append("temporal", String(values.temporal));
   if (init && takes.has("init")) form.append("init", init);
   return form;
 }

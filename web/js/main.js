@@ -11,8 +11,11 @@ import { Runner } from "./run.js";
 
 const api = new Api();
 const errors = new ErrorBox(document.getElementById("error"));
-const photo = new PhotoPicker(() => errors.clear());
 const controls = new Controls();
+const photo = new PhotoPicker(() => {
+  errors.clear();
+  controls.setClip(photo.clip);
+});
 const gallery = new Gallery(api, (choice) => {
   errors.clear();
   controls.setChoice(choice);
@@ -28,7 +31,8 @@ async function paint(values, options = {}) {
   const done = await runner.run(jobForm(photo.file, choice, values, { ...options, method }));
   if (!done) return;
   last = { values, method };
-  await result.show(photo.url, done.blob, done.job, { fullQuality: method.one_pass && fullQualityMethod() });
+  const fullQuality = method.one_pass && !values.clip && fullQualityMethod() !== null;
+  await result.show(photo.url, done.blob, done.job, { fullQuality, photoFile: photo.file });
   document.getElementById("result").scrollIntoView({ behavior: "smooth", block: "nearest" });
 }
 

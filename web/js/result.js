@@ -1,5 +1,7 @@
 // The result: a before/after slider or side by side, PNG and JPEG downloads, and the
-// follow-up runs (Full quality, Again, Stronger, Weaker).
+// follow-up runs (Full quality, Again, Stronger, Weaker). A clip plays beside its original
+// and downloads as the file the service made (MP4 or GIF).
+import { t } from "./i18n.js";
 
 export class ResultView {
   constructor(actions) {
@@ -10,6 +12,9 @@ export class ResultView {
     this.png = document.getElementById("download-png");
     this.jpeg = document.getElementById("download-jpeg");
     this.fullQuality = document.getElementById("full-quality");
+    this.clipLink = document.getElementById("download-clip");
+    this.compareTab = document.getElementById("view-compare");
+    this.sideTab = document.getElementById("view-side");
     this.urls = [];
     this.split.addEventListener("input", () => this.setSplit());
     this.setSplit();
@@ -32,10 +37,13 @@ export class ResultView {
   }
 
   /** Shows `blob` (the job's PNG) against the photo; `photoUrl` null for a HEIC photo. */
-  async show(photoUrl, blob, job, { fullQuality = false } = {}) {
+  async show(photoUrl, blob, job, { fullQuality = false, photoFile = null } = {}) {
     for (const url of this.urls) URL.revokeObjectURL(url);
     const url = URL.createObjectURL(blob);
     this.urls = [url];
+    const clip = job.kind === "clip";
+    this.showKind(clip);
+    if (clip) return this.showClip(photoUrl, url, blob, job, photoFile);
     for (const id of ["after", "side-after"]) document.getElementById(id).src = url;
     for (const id of ["before", "side-before"]) {
       const image = document.getElementById(id);
@@ -55,6 +63,43 @@ export class ResultView {
     this.urls.push(jpegUrl);
     this.jpeg.href = jpegUrl;
     this.jpeg.download = `stylize-${job.id}.jpg`;
+  }
+
+  /** Pictures get both views and PNG/JPEG; clips play side by side with one download. */
+  showKind(clip) {
+    this.compareTab.hidden = clip;
+    this.png.hidden = this.jpeg.hidden = clip;
+    this.clipLink.hidden = !clip;
+    for (const id of ["side-before", "side-after"]) document.getElementById(id).hidden = clip;
+    for (const id of ["side-before-video", "side-after-video"]) document.getElementById(id).hidden = true;
+    if (clip || this.sideTab.getAttribute("aria-pressed") !== "true") {
+      this.compare.hidden = clip;
+      this.side.hidden = !clip;
+      this.compareTab.setAttribute("aria-pressed", String(!clip));
+      this.sideTab.setAttribute("aria-pressed", String(clip));
+    }
+  }
+
+  showClip(photoUrl, url, blob, job, photoFile) {
+    const gif = blob.type === "image/gif";
+    const sourceGif = photoFile !== null && /gif$/i.test(photoFile.type || photoFile.name);
+    // A GIF plays in an <img>, a video in a <video>: before and after each in its own.
+    const place = (imageId, videoId, src, isGif) => {
+      const image = document.getElementById(imageId);
+      const video = document.getElementById(videoId);
+      image.hidden = !isGif;
+      video.hidden = isGif;
+      if (isGif) image.src = src;
+      else video.src = src;
+    };
+    if (photoUrl) place("side-before", "side-before-video", photoUrl, sourceGif);
+    place("side-after", "side-after-video", url, gif);
+    const extension = gif ? "gif" : "mp4";
+    this.clipLink.href = url;
+    this.clipLink.download = `stylize-${job.id}.${extension}`;
+    this.clipLink.textContent = t(gif ? "result.download_gif" : "result.download_mp4");
+    this.fullQuality.hidden = true; // Gatys takes minutes a frame
+    this.section.hidden = false;
   }
 }
 

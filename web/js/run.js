@@ -84,7 +84,12 @@ export class Runner {
       this.say(eta === null ? t("run.queued", { ahead }) : t("run.queued_eta", { ahead, eta }));
     } else if (job.status === "running") {
       this.progress.value = percent;
-      this.say(eta === null ? t("run.running", { percent }) : t("run.running_eta", { percent, eta }));
+      if (job.kind === "clip" && job.total_steps) {
+        const frames = { frame: job.step, frames: Math.max(job.step, job.total_steps), percent };
+        this.say(eta === null ? t("run.running_clip", frames) : t("run.running_clip_eta", { ...frames, eta }));
+      } else {
+        this.say(eta === null ? t("run.running", { percent }) : t("run.running_eta", { percent, eta }));
+      }
       this.loadPreview(job);
     } else if (job.status === "succeeded") {
       this.progress.value = 100;
