@@ -84,7 +84,7 @@ def test_a_file_that_is_not_an_image_is_refused_in_words(page, tmp_path):
     page.button("The Starry Night").click()
     page.button("Paint").click()
     message = wait_for(page.alert, what="an error on the page")
-    assert "not an image the service can read" in message
+    assert "not an image or clip the service can read" in message
     assert page.button("Paint").is_enabled()
 
 

@@ -67,7 +67,7 @@ export class ResultView {
 
   /** Pictures get both views and PNG/JPEG; clips play side by side with one download. */
   showKind(clip) {
-    this.compareTab.hidden = clip;
+    this.compareTab.hidden = this.sideTab.hidden = clip; // a clip plays side by side only
     this.png.hidden = this.jpeg.hidden = clip;
     this.clipLink.hidden = !clip;
     for (const id of ["side-before", "side-after"]) document.getElementById(id).hidden = clip;
