@@ -173,3 +173,58 @@ def test_the_cli_refuses_a_clip_job_it_cannot_do_in_one_line(clip_file, tmp_path
     assert run.returncode == 1 and words in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())
+
+
+class _Inverting:
+    """A one-pass stand-in that paints a frame by inverting it: cheap, so the clip can be long."""
+
+    def stylize(self, content, styles, params, progress=None):
+        from PIL import ImageOps
+
+        from core.stylizer import StyleResult
+
+        return StyleResult(ImageOps.invert(content.resize((SIZE, SIZE * 3 // 4))), 1, 0.0)
+
+
+class _Engine:
+    def one_pass(self, params):
+        return _Inverting()
+
+
+def test_a_long_clip_is_streamed_with_a_few_frames_held_at_a_time(tmp_path, monkeypatch):
+    """Decoded frames are let go once painted and written: however long the clip, only about
+    a batch of them is alive at once (counted by finalizers; CPython frees them as the last
+    reference goes)."""
+    import weakref
+
+    from core.video import ClipReader
+
+    length = 160
+    source = tmp_path / "long.mp4"
+    with ClipWriter(source, "mp4", Fraction(24)) as writer:
+        for image in camera_frames(Image.open(EXAMPLES / "heldout" / "lemurs.jpg"), (64, 48),
+                                   length):  # fmt: skip
+            writer.write(image)
+    alive = [0]  # decoded frames not yet freed (PIL images are unhashable: no WeakSet)
+    decode = ClipReader._image
+
+    def freed() -> None:
+        alive[0] -= 1
+
+    def counted(frame):
+        image = decode(frame)
+        alive[0] += 1
+        weakref.finalize(image, freed)
+        return image
+
+    monkeypatch.setattr(ClipReader, "_image", staticmethod(counted))
+    most = [0]
+
+    def on_frame(p: ClipProgress) -> None:
+        most[0] = max(most[0], alive[0])
+
+    clip = ClipParams(batch=4)
+    result = stylize_clip(_Engine(), source, tmp_path / "out.mp4", [], params("feedforward"),
+                          clip, progress=on_frame)  # fmt: skip
+    assert result.frames == length
+    assert most[0] <= 2 * clip.batch, most[0]  # a batch being painted, and the next decoded
