@@ -72,7 +72,6 @@ class JobOptions:
     method: str = "gatys"
     init: str | None = None  # None: the service's default start; "preview": refine the preview
     format: str | None = "png"  # lossless: the document is the full result; None: a clip's own
-    size: int | None = None  # None: the quality's size
 
 
 class StylizeClient:
@@ -149,8 +148,6 @@ class StylizeClient:
         }
         if options.format is not None:
             data["format"] = options.format
-        if options.size is not None:
-            data["size"] = str(options.size)
         if preset:
             data["preset"] = preset
         if options.init is not None:  # the service refuses init for the trained models

@@ -43,8 +43,8 @@ class Request:
 
 
 # A video note is a square of at most 640 px, and the painted one goes back as a video note:
-# "best" quality (768 px) is held to that; the others (384, 512 px) fit.
-VIDEO_NOTE_MAX_SIDE = 640
+# "best" quality (768 px) becomes "balanced" (512 px) for it; "fast" (384 px) fits as it is.
+VIDEO_NOTE_QUALITY = "balanced"
 _CLIP_SENDERS: dict[ClipKind, Literal["send_video", "send_animation", "send_video_note"]] = {
     "video": "send_video",
     "animation": "send_animation",
@@ -136,8 +136,10 @@ class JobRunner:
         )
         options = request.prefs.options(request.method, request.strength_factor, request.init)
         if request.clip is not None:  # the service answers a clip of the kind it was sent
-            note = request.clip == "video_note" and request.prefs.quality == "best"
-            options = replace(options, format=None, size=VIDEO_NOTE_MAX_SIDE if note else None)
+            note = request.clip == "video_note" and options.quality == "best"
+            options = replace(
+                options, format=None, quality=VIDEO_NOTE_QUALITY if note else options.quality
+            )
         return await self.client.create_job(content, style, request.preset, options)
 
     async def _watch(

@@ -149,7 +149,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for shot in SHOTS:
         for path in make(shot, args.out, args.height, args.seconds):
-            print(f"{path.relative_to(ROOT)}: {path.stat().st_size / 1024:.0f} KiB")
+            shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+            print(f"{shown}: {path.stat().st_size / 1024:.0f} KiB")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from bot.callbacks import StyleChoice
+from bot.callbacks import SettingChoice, StyleChoice
 from tests.bot.conftest import API_KEY, bot_settings, running_bot
 from tests.bot.test_real_service import serve
 from tests.clips import FRAMES, write_clip
@@ -54,8 +54,8 @@ async def service_url(fake):
         yield url
 
 
-async def pick(telegram, preset: str = "starry_night") -> None:
-    answer = await telegram.wait_for("sendMessage", lambda c: bool(c.buttons()))
+async def pick(telegram, preset: str = "starry_night", after: int = 0) -> None:
+    answer = await telegram.wait_for("sendMessage", lambda c: bool(c.buttons()), after=after)
     assert "Got the clip" in answer.text
     telegram.press(StyleChoice(preset=preset).pack())
 
@@ -134,3 +134,25 @@ async def test_cancel_stops_a_clip_and_the_user_may_start_again(
         fake.gate.set()
         await telegram.wait_text("Stopped.", timeout=20)
     assert not telegram.of("sendVideo")
+
+
+async def test_best_quality_is_held_to_a_video_notes_size(telegram, service_url, fake, tmp_path):
+    """A video note holds at most 640 px: "best" (768 px) asks for "balanced" there, while a
+    video keeps the user's quality."""
+    async with running_bot(bot_settings(telegram, service_url)):
+        telegram.text("/settings")
+        await telegram.wait_for("sendMessage", lambda c: bool(c.buttons()))
+        telegram.press(SettingChoice(key="quality", value="best").pack())
+        await telegram.wait_for("editMessageText")
+        mark = telegram.mark()
+        telegram.clip(square_clip(tmp_path / "note.mp4"), "video_note")
+        await pick(telegram, after=mark)
+        await telegram.wait_for("sendVideoNote", timeout=30)
+        mark = telegram.mark()
+        telegram.clip(write_clip(tmp_path / "in.mp4").read_bytes())
+        answer = await telegram.wait_for("sendMessage", lambda c: bool(c.buttons()), after=mark)
+        assert "Got the clip" in answer.text
+        telegram.press(StyleChoice(preset="starry_night").pack())
+        await telegram.wait_for("sendVideo", after=mark, timeout=30)
+    assert [p.quality for p in fake.calls[:1]] == ["balanced"]
+    assert fake.calls[-1].quality == "best"
