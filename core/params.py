@@ -228,7 +228,9 @@ class ClipParams:
     # Weight of the previous output, carried by the flow, in each new frame (0: frame by
     # frame). On the three test clips at 96 px, 0.7 cut every network's warping error to
     # 0.13-0.50 of frame by frame's at a style distance -3.6..+4.7% from it; 0.5 left the
-    # zoom clip at 0.62-0.66, short of the 0.6 aimed at (docs/video.md).
+    # zoom clip at 0.62-0.66, short of the 0.6 aimed at. At 480p it cuts the error to
+    # 0.15-0.33 but softens the strokes (style distance +10..27%), and no weight meets both
+    # there (docs/video.md).
     temporal: float = 0.7
     batch: int = 4  # frames decoded and painted at once; between batches a job may stop
 
