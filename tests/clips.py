@@ -40,3 +40,24 @@ def write_clip(path: Path, fmt: str = "mp4", audio: str | None = None, frames: i
             for packet in [*sound.encode(chunk), *sound.encode(None)]:
                 out.mux(packet)
     return path
+
+
+def audio_only_clip(path: Path) -> Path:
+    """An MP4 holding one second of silence and no video stream."""
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream("aac", rate=16000)
+        stream.layout = "mono"
+        chunk = av.AudioFrame.from_ndarray(np.zeros((1, 16000), np.float32), "flt", "mono")
+        chunk.sample_rate, chunk.pts = 16000, 0
+        for packet in [*stream.encode(chunk), *stream.encode(None)]:
+            out.mux(packet)
+    return path
+
+
+def zero_frame_clip(path: Path) -> Path:
+    """An MP4 with a video stream's header and not a single frame."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        out.start_encoding()
+    return path

@@ -80,13 +80,32 @@ async def image(
             runner, t, bot, fsm_storage, chat, user, found.file_id, preset=preset, method=method
         )
         return
+    await ask_for_painting(message, state, t, runner, catalog, uploads, found.file_id, clip=None)
+
+
+async def ask_for_painting(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    runner: JobRunner,
+    catalog: Catalog,
+    uploads: Kept[str],
+    content: str,
+    clip: ClipKind | None,
+) -> None:
+    """The content is in: keep it and offer the paintings (for a clip, only those a one-pass
+    model paints: Gatys would take minutes a frame)."""
+    user = message.from_user.id  # type: ignore[union-attr]
     if refusal := runner.refusal(user, t, busy_too=False):  # say so before they pick a style
         await message.answer(refusal)
         return
-    keyboard = styles_keyboard(await catalog.styles(), t)  # service down: no state is left
+    styles = await catalog.styles()  # service down: no state is left
+    if clip is not None:
+        styles = [s for s in styles if any(m in s.methods for m in FAST_METHODS)]
     await state.set_state(Flow.waiting_style)
-    await state.update_data(content=uploads.put(found.file_id), clip=None)
-    await message.answer(t("waiting-style"), reply_markup=keyboard)
+    await state.update_data(content=uploads.put(content), clip=clip)
+    text = t("waiting-style-clip" if clip else "waiting-style")
+    await message.answer(text, reply_markup=styles_keyboard(styles, t))
 
 
 async def clip(
@@ -119,14 +138,7 @@ async def clip(
             preset=preset, method=method, clip=found.kind,
         )  # fmt: skip
         return
-    if refusal := runner.refusal(user, t, busy_too=False):
-        await message.answer(refusal)
-        return
-    # Only the paintings that a one-pass model paints: Gatys would take minutes a frame.
-    styles = [s for s in await catalog.styles() if any(m in s.methods for m in FAST_METHODS)]
-    await state.set_state(Flow.waiting_style)
-    await state.update_data(content=uploads.put(found.file_id), clip=found.kind)
-    await message.answer(t("waiting-style-clip"), reply_markup=styles_keyboard(styles, t))
+    await ask_for_painting(message, state, t, runner, catalog, uploads, found.file_id, found.kind)
 
 
 async def album(

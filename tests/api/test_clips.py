@@ -19,7 +19,7 @@ from api.settings import Settings
 from core.engine import SHIPPED_CHECKPOINTS, Engine
 from core.gatys import GatysStylizer
 from tests.api.conftest import FakeStylizer, job_files, wait_status
-from tests.clips import FPS, FRAMES, H, W, frame, write_clip
+from tests.clips import FPS, FRAMES, H, W, audio_only_clip, frame, write_clip, zero_frame_clip
 
 
 def mp4(tmp_path: Path, frames: int = FRAMES, audio: str | None = None) -> bytes:
@@ -209,24 +209,11 @@ def huge_gif() -> bytes:
 
 
 def audio_only(tmp_path: Path) -> bytes:
-    path = tmp_path / "voice.m4a"
-    with av.open(str(path), "w", format="mp4") as out:
-        stream = out.add_stream("aac", rate=16000)
-        stream.layout = "mono"
-        chunk = av.AudioFrame.from_ndarray(np.zeros((1, 16000), np.float32), "flt", "mono")
-        chunk.sample_rate, chunk.pts = 16000, 0
-        for packet in [*stream.encode(chunk), *stream.encode(None)]:
-            out.mux(packet)
-    return path.read_bytes()
+    return audio_only_clip(tmp_path / "voice.m4a").read_bytes()
 
 
 def zero_frames(tmp_path: Path) -> bytes:
-    path = tmp_path / "empty.mp4"
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=FPS)
-        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
-        out.start_encoding()
-    return path.read_bytes()
+    return zero_frame_clip(tmp_path / "empty.mp4").read_bytes()
 
 
 def long_clip(tmp_path: Path) -> bytes:

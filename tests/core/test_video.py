@@ -19,7 +19,7 @@ from core.video import (
     open_clip,
     output_kind,
 )
-from tests.clips import FPS, FRAMES, H, W, frame, write_clip
+from tests.clips import FPS, FRAMES, H, W, audio_only_clip, frame, write_clip, zero_frame_clip
 
 
 def read_all(path: Path, limits: ClipLimits | None = None):
@@ -165,24 +165,13 @@ def test_a_truncated_gif(tmp_path):
 
 
 def test_zero_video_frames(tmp_path):
-    empty = tmp_path / "empty.mp4"
-    with av.open(str(empty), "w") as out:
-        stream = out.add_stream("libx264", rate=FPS)
-        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
-        out.start_encoding()  # the header, and not a single frame
+    empty = zero_frame_clip(tmp_path / "empty.mp4")
     with pytest.raises(ClipError, match="no video frames"):
         read_all(empty)
 
 
 def test_an_audio_only_file(tmp_path):
-    sound = tmp_path / "voice.m4a"
-    with av.open(str(sound), "w", format="mp4") as out:
-        stream = out.add_stream("aac", rate=16000)
-        stream.layout = "mono"
-        chunk = av.AudioFrame.from_ndarray(np.zeros((1, 16000), np.float32), "flt", "mono")
-        chunk.sample_rate, chunk.pts = 16000, 0
-        for packet in [*stream.encode(chunk), *stream.encode(None)]:
-            out.mux(packet)
+    sound = audio_only_clip(tmp_path / "voice.m4a")
     with pytest.raises(ClipError, match="only sound"):
         read_all(sound)
 
