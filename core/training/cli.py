@@ -40,6 +40,10 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument("--pixel-weight", type=float, default=DEFAULTS.pixel_weight,
                    help="adain, transformer: weight of the reconstruction term")  # fmt: skip
+    p.add_argument(
+        "--temporal-weight", type=float, default=DEFAULTS.temporal_weight,
+        help="weight of the temporal term: a slightly moved photo painted alike",
+    )  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="checkpoint to write (.pt)")
     p.add_argument("--size", type=int, default=DEFAULTS.size, help="training crop side in px")
     p.add_argument("--batch", type=int, default=DEFAULTS.batch)
@@ -111,6 +115,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         style_dirs=list(args.style_dir),
         reconstruct=args.reconstruct,
         pixel_weight=args.pixel_weight,
+        temporal_weight=args.temporal_weight,
     )
 
 

