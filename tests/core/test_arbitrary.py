@@ -23,17 +23,9 @@ from core.params import StyleParams
 from core.training.arbitrary import ArbitraryTrainer
 from core.training.cli import main as train_main
 from core.training.trainer import TrainConfig
-from tests.conftest import EXAMPLES, ROOT, make_photo
+from tests.conftest import ROOT, make_photo
 
 STYLES = ROOT / "core" / "styles"
-
-
-@pytest.fixture(scope="module")
-def photo_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("photos")
-    for path in sorted((EXAMPLES / "content").glob("*.jpg"))[:3]:
-        shutil.copy(path, folder / path.name)
-    return folder
 
 
 @pytest.fixture(scope="module")

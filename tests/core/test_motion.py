@@ -3,14 +3,12 @@ and what a network trained with it learns, on tiny networks at small sizes."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import torch
 
 from core.training import motion
 from core.training.trainer import TrainConfig, Trainer
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import ROOT
 
 
 def _photos(batch: int = 2, side: int = 64) -> torch.Tensor:
@@ -45,14 +43,6 @@ def test_the_motion_is_small_and_keeps_only_pixels_inside_the_frame():
     assert (shift_px > 0.1).all()  # every sample does move
     assert not how.valid[:, :, :2].any() and not how.valid[:, :, :, -2:].any()
     assert how.valid.float().mean() > 0.7
-
-
-@pytest.fixture(scope="module")
-def photo_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("photos")
-    for path in sorted((EXAMPLES / "content").glob("*.jpg"))[:3]:
-        shutil.copy(path, folder / path.name)
-    return folder
 
 
 def _steadiness(trainer: Trainer) -> float:
