@@ -184,9 +184,10 @@ async def job_form(
             ge=0,
             le=1,
             allow_inf_nan=False,
-            description="Clips only: how much of the previous painted frame, carried along "
-            "the motion, goes into each new one (0: frame by frame, which flickers). Default "
-            f"{ClipParams.temporal}. " + applies_note("temporal"),
+            description="Clips only: steadiness. Each painted frame is carried along the "
+            "motion for about 1 + 5 x temporal frames before a newer one takes over (0: frame "
+            f"by frame, which flickers). Default {ClipParams.temporal}. "
+            + applies_note("temporal"),
         ),
     ] = None,
 ) -> JobForm:

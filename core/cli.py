@@ -128,8 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--temporal",
         type=_finite,
         default=ClipParams.temporal,
-        help="clips only: how much of the previous frame, carried along the motion, goes "
-        "into each new one, 0..1 (0: frame by frame, flickers; higher: steadier strokes)",
+        help="clips only: steadiness 0..1; each painted frame is carried along the motion "
+        "for about 1+5T frames before a newer one takes over (0: frame by frame, flickers)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p

@@ -225,13 +225,11 @@ class StyleParams:
 class ClipParams:
     """What a clip adds to a picture's settings: a StyleParams paints each frame."""
 
-    # Weight of the previous output, carried by the flow, in each new frame (0: frame by
-    # frame). On the three test clips at 96 px, 0.7 cut every network's warping error to
-    # 0.13-0.50 of frame by frame's at a style distance -3.6..+4.7% from it; 0.5 left the
-    # zoom clip at 0.62-0.66, short of the 0.6 aimed at. At 480p it cuts the error to
-    # 0.15-0.33 but softens the strokes (style distance +10..27%), and no weight meets both
-    # there (docs/video.md).
-    temporal: float = 0.7
+    # Steadiness (core.temporal): a painted frame is carried along the motion for a period
+    # of 1 + 5 x temporal frames before a newer one takes over (0: frame by frame). At 0.6
+    # (4 frames), on the three test clips at 480p, every network's warping error is at most
+    # 0.6 of frame by frame's at a style distance within 5% of it (docs/video.md).
+    temporal: float = 0.6
     batch: int = 4  # frames decoded and painted at once; between batches a job may stop
 
     def __post_init__(self) -> None:

@@ -6,6 +6,7 @@ import re
 
 from api.main import create_app
 from api.settings import Settings
+from core.params import ClipParams
 from tests.conftest import ROOT
 
 READS = {
@@ -43,3 +44,13 @@ def test_the_paths_the_page_calls_are_in_the_contract():
     }
     paths = set(schema()["paths"])
     assert called and called <= paths, called - paths
+
+
+def test_the_steadiness_slider_starts_at_the_services_default():
+    """The page always sends `temporal` for a clip: its starting value must be the one the
+    CLI and a bare HTTP request get."""
+    page = (ROOT / "web" / "index.html").read_text()
+    value = re.search(r'id="temporal"[^>]*value="([\d.]+)"', page)
+    shown = re.search(r'id="temporal-value"[^>]*>([\d.]+)<', page)
+    assert value and shown
+    assert float(value[1]) == float(shown[1]) == ClipParams.temporal
