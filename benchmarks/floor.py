@@ -28,7 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import core.features  # noqa: E402
-from core.devices import configure_backends, resolve_device  # noqa: E402
+from core.devices import (  # noqa: E402
+    BF16_SKIPPED,
+    configure_backends,
+    cpu_kind,
+    native_bf16,
+    resolve_device,
+)
 from core.features import VGGFeatures  # noqa: E402
 from core.params import QUALITY_PRESETS, StyleParams  # noqa: E402
 
@@ -143,15 +149,18 @@ def main() -> None:
     per_side = {side: iteration_flops(cpu_net, side) for side in args.sizes}
 
     low = torch.bfloat16
-    rates = {
-        "fp32" if device.type == "cpu" else "tf32": matrix_rate(device, torch.float32, 2048, 15),
-        "bf16": matrix_rate(device, low, 2048, 15),
-    }
+    bf16 = native_bf16(device)  # emulated bf16 is slower than fp32: nothing to learn from it
+    high = "fp32" if device.type == "cpu" else "tf32"
+    rates = {high: matrix_rate(device, torch.float32, 2048, 15)}
+    if bf16:
+        rates["bf16"] = matrix_rate(device, low, 2048, 15)
     high_name = next(iter(rates))
     report: dict = {
         "device": str(device),
         "device_name": torch.cuda.get_device_name() if device.type == "cuda" else cpu_name(),
         "threads": torch.get_num_threads(),
+        "cpu_kind": cpu_kind() if device.type == "cpu" else None,
+        "skipped": {} if bf16 else {"bf16": BF16_SKIPPED},
         "torch": torch.__version__,
         "matrix_tflops": {k: round(v / 1e12, 3) for k, v in rates.items()},
         "iteration_gflop": {str(s): round(f / 1e9, 2) for s, f in per_side.items()},
@@ -172,14 +181,18 @@ def main() -> None:
     variants: dict[str, tuple[torch.nn.Module, torch.dtype | None, bool, bool]] = {
         high_name: (net, None, False, True),
         f"{high_name}+channels_last": (net, None, True, True),
-        "bf16": (net, low, False, True),
-        "bf16+channels_last": (net, low, True, True),
     }
-    if device.type == "cpu":
-        variants["bf16+channels_last+unfused"] = (net, low, True, False)
+    if bf16:
+        variants["bf16"] = (net, low, False, True)
+        variants["bf16+channels_last"] = (net, low, True, True)
+        if device.type == "cpu":
+            variants["bf16+channels_last+unfused"] = (net, low, True, False)
+    else:
+        print(f"bf16 skipped: {BF16_SKIPPED}", flush=True)
     if args.compile:
         compiled = torch.compile(net, dynamic=False)
-        variants["bf16+channels_last+compile"] = (compiled, low, True, True)
+        best = (low, True) if bf16 else (None, False)
+        variants[f"{'bf16+channels_last' if bf16 else high_name}+compile"] = (compiled, *best, True)
     timings: dict[str, dict] = {}
     for side in args.time_sizes or args.sizes:
         row = {}

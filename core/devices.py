@@ -46,11 +46,21 @@ def default_autocast(device: torch.device) -> torch.dtype | None:
         return None
     if choice == "bf16":
         return torch.bfloat16
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    if device.type == "cpu" and cpu_has_native_bf16():
-        return torch.bfloat16  # 1.7-1.9x faster here, same distances: docs/performance.md
+    if native_bf16(device):
+        return torch.bfloat16  # CPU: 1.7-1.9x faster, same distances: docs/performance.md
     return None
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether `device` multiplies bf16 in hardware: a CUDA GPU that has it, a CPU with
+    AVX512-BF16 or AMX. Elsewhere bf16 is emulated, slower than fp32 (an AVX2-only CPU: 0.002
+    TFLOP/s), and oneDNN refuses its bf16 convolutions outright."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and cpu_has_native_bf16()
+
+
+BF16_SKIPPED = "no native bf16 on this CPU (neither avx512_bf16 nor amx_bf16 in its flags)"
 
 
 def prefers_channels_last(device: torch.device, autocast_dtype: torch.dtype | None) -> bool:
@@ -96,3 +106,22 @@ def cpu_has_native_bf16() -> bool:
 def cpu_has_amx() -> bool:
     """Whether this x86 CPU has AMX tiles that multiply bf16 (Sapphire Rapids and later)."""
     return {"amx_bf16", "amx_tile"} <= cpu_flags()
+
+
+CPU_KINDS = ("amx", "avx512_bf16", "avx512", "avx2", "other")
+
+
+def cpu_kind(flags: frozenset[str] | None = None) -> str:
+    """Which kind of x86 CPU this is, as far as speed goes: 'amx' (bf16 matrix tiles),
+    'avx512_bf16', 'avx512' (no bf16), 'avx2' (with FMA; most rented servers) or 'other'.
+    Figures are only comparable between runs on the same kind."""
+    flags = cpu_flags() if flags is None else flags
+    if {"amx_bf16", "amx_tile"} <= flags:
+        return "amx"
+    if "avx512_bf16" in flags:
+        return "avx512_bf16"
+    if "avx512f" in flags:
+        return "avx512"
+    if {"avx2", "fma"} <= flags:
+        return "avx2"
+    return "other"

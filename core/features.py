@@ -144,9 +144,12 @@ def _fusable(x: torch.Tensor, conv: nn.Conv2d) -> bool:
     every activation. Frozen weights only: the fused backward gives the input's gradient.
     """
     dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else x.dtype
+    # oneDNN's bf16 convolutions need AVX-512 (BW, VL, DQ) or AVX-NE-CONVERT; on an AVX2-only
+    # CPU it refuses them, while autocast's own path still runs (emulated, slowly).
+    bf16_ok = dtype == torch.bfloat16 and torch.ops.mkldnn._is_mkldnn_bf16_supported()
     return (
         x.device.type == "cpu"
-        and dtype in (torch.float32, torch.bfloat16)
+        and (dtype == torch.float32 or bf16_ok)
         and x.dim() == 4
         and x.is_contiguous(memory_format=torch.channels_last)
         and not conv.weight.requires_grad

@@ -13,6 +13,18 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
+def _native_bf16() -> bool:
+    from core.devices import cpu_has_native_bf16
+
+    return cpu_has_native_bf16()
+
+
+# oneDNN refuses bf16 convolutions on CPUs without AVX-512 (an AVX2-only EPYC, say).
+needs_native_bf16 = pytest.mark.skipif(
+    not _native_bf16(), reason="no native bf16 on this CPU (avx512_bf16 or amx_bf16)"
+)
+
+
 def make_photo(width: int = 96, height: int = 64, seed: int = 0) -> Image.Image:
     """A smooth synthetic 'photo': gradients plus a few solid shapes."""
     rng = np.random.default_rng(seed)

@@ -37,7 +37,8 @@ def test_gram_and_its_gradient_match_the_plain_product(dtype, channels_last):
         (g * weight).sum().backward()
         ref = f.detach().double().requires_grad_(True)
         (_reference_gram(ref) * weight.double()).sum().backward()
-        tol = 1e-6 if dtype == torch.float32 else 2e-3  # bf16: one rounding per chunk
+        # fp32: 12288 products summed in an order the BLAS picks per CPU (AVX2: 1.0e-6).
+        tol = 1e-5 if dtype == torch.float32 else 2e-3  # bf16: one rounding per chunk
         assert g.dtype == torch.float32
         assert (g.double() - _reference_gram(ref)).norm() / _reference_gram(ref).norm() < tol
         assert f.grad.dtype == dtype

@@ -154,6 +154,29 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     assert devices._read_cpu_flags(tmp_path / "missing") == frozenset()
 
 
+# The flags lines of the three server CPUs this runs on (shortened), and two others.
+CPUINFO = {
+    "amx": "fpu sse2 avx2 fma avx512f avx512bw avx512_bf16 amx_bf16 amx_tile amx_int8",
+    "avx512_bf16": "fpu sse2 avx2 fma avx512f avx512bw avx512vl avx512_bf16",
+    "avx512": "fpu sse2 avx2 fma avx512f avx512bw avx512vl avx512dq",
+    "avx2": "fpu sse2 avx avx2 fma f16c bmi2",
+    "other": "fpu sse2 sse4_2",
+}
+
+
+@pytest.mark.parametrize("kind", CPUINFO)
+def test_the_cpu_kind_and_native_bf16_come_from_cpuinfo_flags(kind, tmp_path, monkeypatch):
+    info = tmp_path / "cpuinfo"
+    info.write_text(f"processor\t: 0\nmodel name\t: Test CPU\nflags\t\t: {CPUINFO[kind]}\n")
+    flags = devices._read_cpu_flags(info)
+    assert devices.cpu_kind(flags) == kind
+    monkeypatch.setattr(devices, "cpu_flags", lambda: flags)
+    native = kind in ("amx", "avx512_bf16")
+    assert devices.native_bf16(torch.device("cpu")) is native
+    # bf16 only where the CPU computes it: elsewhere the engine and the trainer stay in fp32.
+    assert devices.default_autocast(torch.device("cpu")) is (torch.bfloat16 if native else None)
+
+
 def test_memory_limit_refuses_a_job_before_any_work(stylizer, photos, style, monkeypatch):
     monkeypatch.setenv("STYLIZE_MEMORY_BYTES", str(64 * 48 * memory.BYTES_PER_PIXEL))
     cpu = torch.device("cpu")
