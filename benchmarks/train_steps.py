@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.devices import cpu_has_amx, default_autocast, resolve_device  # noqa: E402
-from core.training.trainer import TrainConfig, Trainer, trainer_for  # noqa: E402
+from core.training.factory import trainer_for  # noqa: E402
+from core.training.trainer import TrainConfig, Trainer  # noqa: E402
 
 PRESETS = sorted((ROOT / "core" / "styles").glob("*.jpg"))
 FAMILIES = {

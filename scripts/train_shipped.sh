@@ -44,9 +44,17 @@ declare -A RUNS=(
   # the checkpoint the first one shipped).
   [adain]="--method adain --init-from runs/adain_base.pt --style-dir $STYLE_DIR --style ${ALL_PAINTINGS[*]} --reconstruct 0.25 --iterations 2400 --size 256 --style-weight 8 --lr 3e-4 --lr-schedule cosine --seed 1"
   # transformer: attention over VGG19 tokens with adain's decoder, the same data and weights.
+  # The decoders of the coarse-to-fine passes that adain and the transformer run after their
+  # relu4_1 pass (core/models/cascade.py): each learns to invert VGG19 at one level, on
+  # photos and paintings, no style loss, 128 px crops. relu1_1's single convolution starts
+  # at its least-squares solution and only needs a short polish with the feature loss.
+  [inverter_relu1_1]="--method inverter --level relu1_1 --style-dir $STYLE_DIR --iterations 200 --size 128 --batch 8 --lr 1e-4 --lr-schedule cosine"
+  [inverter_relu2_1]="--method inverter --level relu2_1 --style-dir $STYLE_DIR --iterations 1500 --size 128 --batch 8 --lr 1e-3 --lr-schedule cosine"
+  [inverter_relu3_1]="--method inverter --level relu3_1 --style-dir $STYLE_DIR --iterations 2000 --size 128 --batch 8 --lr 1e-3 --lr-schedule cosine"
   [transformer]="--method transformer --init-from runs/adain.pt --style-dir $STYLE_DIR --style ${ALL_PAINTINGS[*]} --reconstruct 0.25 --iterations 600 --size 256 --style-weight 8 --lr 3e-4 --lr-schedule cosine --seed 1"
 )
-ORDER=(feedforward_base feedforward_canvas feedforward gan adain_photos adain_base adain transformer)
+ORDER=(feedforward_base feedforward_canvas feedforward gan adain_photos adain_base adain transformer
+       inverter_relu1_1 inverter_relu2_1 inverter_relu3_1)
 
 for name in "${@:-${ORDER[@]}}"; do
   out=runs/$name.pt

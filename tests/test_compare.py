@@ -14,7 +14,8 @@ from PIL import Image
 
 from benchmarks import compare
 from core.presets import get_preset
-from core.training.trainer import TrainConfig, trainer_for
+from core.training.factory import trainer_for
+from core.training.trainer import TrainConfig
 from tests.conftest import EXAMPLES, ROOT
 
 CONTENTS = ("chelsea", "tubingen")

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from core.models import ARBITRARY_METHODS, FAST_METHODS, build
+from core.models import ARBITRARY_METHODS, INVERTER, TRAINABLE_METHODS, build
 
 FORMAT_VERSION = 1
 
@@ -60,7 +60,7 @@ def load(path: str | Path) -> Checkpoint:
         raise ValueError(f"{path}: not a readable checkpoint ({exc.__class__.__name__})") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
         raise ValueError(f"{path}: not a stylize checkpoint of format {FORMAT_VERSION}")
-    if payload["method"] not in FAST_METHODS:
+    if payload["method"] not in TRAINABLE_METHODS:
         raise ValueError(f"{path}: unknown method {payload['method']!r}")
     return Checkpoint(
         payload["method"], payload["config"], payload["state"], payload["styles"],
@@ -79,6 +79,8 @@ def index(paths: list[Path]) -> dict[str, list[str]]:
             checkpoint = load(path)
         except ValueError:
             continue
+        if checkpoint.method == INVERTER:
+            continue  # a part of adain's and the transformer's passes, not a method
         if checkpoint.method in ARBITRARY_METHODS:
             found.setdefault(checkpoint.method, []).extend(p.id for p in PRESETS)
         else:

@@ -4,6 +4,8 @@
         --style core/styles/starry_night.jpg --out starry_night.pt
     stylize-train --method adain --content-dir data/photos --style-dir data/styles \
         --style core/styles/*.jpg --out adain.pt
+    stylize-train --method inverter --level relu3_1 --content-dir data/photos \
+        --style-dir data/styles --out inverter_relu3_1.pt
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from core.devices import DEVICE_CHOICES
-from core.models import FAST_METHODS
-from core.training.trainer import TrainConfig, trainer_for
+from core.models import TRAINABLE_METHODS
+from core.models.cascade import LEVELS
+from core.training.factory import trainer_for
+from core.training.trainer import TrainConfig
 
 DEFAULTS = TrainConfig(method="feedforward", content_dir=Path(), styles=[], out=Path())
 
@@ -26,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="stylize-train", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    p.add_argument("--method", choices=FAST_METHODS, required=True)
+    p.add_argument("--method", choices=TRAINABLE_METHODS, required=True)
     p.add_argument("--content-dir", type=Path, required=True, help="folder tree of photos")
     p.add_argument("--style", type=Path, nargs="+", default=[], help="painting(s)")
     p.add_argument(
@@ -64,6 +68,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--width", type=int, help="network width (channels of the first layer)")
     p.add_argument("--blocks", type=int, help="residual blocks of the decoder")
     p.add_argument("--dim", type=int, help="transformer: attention key width")
+    p.add_argument("--level", choices=LEVELS, help="inverter: the VGG19 level it decodes")
     p.add_argument("--device", choices=DEVICE_CHOICES, default=DEFAULTS.device)
     p.add_argument("--seed", type=int, default=DEFAULTS.seed)
     p.add_argument("--resume", type=Path, help="a .train state written by an earlier run")
@@ -85,7 +90,7 @@ def parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     names = {"feedforward": ("width", "blocks"), "gan": ("width", "blocks")}
-    names |= {"adain": (), "transformer": ("dim",)}
+    names |= {"adain": (), "transformer": ("dim",), "inverter": ("level",)}
     model = {k: getattr(args, k) for k in names[args.method] if getattr(args, k) is not None}
     return TrainConfig(
         method=args.method,

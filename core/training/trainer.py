@@ -7,7 +7,9 @@
 - gan (after Li & Wand 2016): the same, plus a patch discriminator on VGG relu3_1 features
   that tells the painting's neural patches from the output's (hinge loss).
 - adain and transformer, which paint any painting: core/training/arbitrary.py, whose
-  ArbitraryTrainer shares this loop.
+  ArbitraryTrainer shares this loop; the decoders of their shallow passes:
+  core/training/inversion.py. core/training/factory.py picks the trainer for a method, so
+  this module imports none of them.
 
 One `Trainer.run()` call trains to `iterations`, writing a CSV log, sample images, a
 resumable `.train` state every `checkpoint_every` steps and the final checkpoint.
@@ -37,7 +39,7 @@ from core.devices import (
 )
 from core.features import VGGFeatures, to_caffe
 from core.losses import GramStyle, content_loss, gram_matrix, tv_loss
-from core.models import ARBITRARY_METHODS, FAST_METHODS, build
+from core.models import ARBITRARY_METHODS, INVERTER, TRAINABLE_METHODS, build
 from core.models.checkpoint import save
 from core.models.feedforward import StyleInstanceNorm
 from core.models.gan import DISCRIMINATOR_LAYER, PatchDiscriminator, hinge_d_loss, hinge_g_loss
@@ -46,7 +48,7 @@ from core.training.data import PhotoDataset, load_rgb, style_crops
 from core.training.motion import moved_copies, temporal_loss
 
 log = logging.getLogger("core.training")
-LOG_COLUMNS = ("total", "content", "style", "tv", "adv", "d", "temporal")
+LOG_COLUMNS = ("total", "content", "style", "tv", "adv", "d", "temporal", "pixel")
 
 
 @dataclass
@@ -93,10 +95,15 @@ class TrainConfig:
     temporal_weight: float = 0.0
 
     def check(self) -> None:
-        if self.method not in FAST_METHODS:
-            raise ValueError(f"method must be one of {', '.join(FAST_METHODS)}")
+        if self.method not in TRAINABLE_METHODS:
+            raise ValueError(f"method must be one of {', '.join(TRAINABLE_METHODS)}")
         arbitrary = self.method in ARBITRARY_METHODS
-        if not self.styles and not (arbitrary and (self.style_dirs or self.reconstruct == 1)):
+        needs_paintings = self.method != INVERTER  # it may learn from photos alone
+        if (
+            needs_paintings
+            and not self.styles
+            and not (arbitrary and (self.style_dirs or self.reconstruct == 1))
+        ):
             raise ValueError("at least one style image is needed")
         if not 0 <= self.reconstruct <= 1:
             raise ValueError("reconstruct must be a fraction between 0 and 1")
@@ -148,21 +155,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def trainer_for(config: TrainConfig, on_step: Callable[[int, dict], None] | None = None) -> Trainer:
-    """The trainer of `config.method`: Trainer for the per-preset networks, ArbitraryTrainer
-    for the ones that paint any painting."""
-    if config.method in ARBITRARY_METHODS:
-        from core.training.arbitrary import ArbitraryTrainer
-
-        return ArbitraryTrainer(config, on_step)
-    return Trainer(config, on_step)
-
-
 class Trainer:
     def __init__(self, config: TrainConfig, on_step: Callable[[int, dict], None] | None = None):
         config.check()
-        if config.method in ARBITRARY_METHODS and type(self) is Trainer:
-            raise ValueError(f"{config.method} is trained by ArbitraryTrainer (trainer_for)")
+        if config.method in (*ARBITRARY_METHODS, INVERTER) and type(self) is Trainer:
+            raise ValueError(
+                f"{config.method} has a trainer of its own (core.training.factory.trainer_for)"
+            )
         self.config = config
         self.on_step = on_step
         self.device = resolve_device(config.device)
