@@ -12,7 +12,8 @@ from PIL import Image
 from core import colour, memory
 from core.devices import resolve_device
 from core.gatys import GatysStylizer, image_to_tensor, resize_tensor, tensor_to_image
-from core.models import ARBITRARY_METHODS, FAST_METHODS
+from core.models import ARBITRARY_METHODS, FAST_METHODS, INVERTER
+from core.models.cascade import Cascade
 from core.params import ONE_PASS_METHODS, StyleParams
 from core.presets import PRESETS, get_preset
 from core.stylizer import BatchItem, ProgressCallback, StyleResult, Stylizer
@@ -40,6 +41,9 @@ class Engine:
     ) -> None:
         self.gatys = gatys
         self._fast = fast or {}
+        # The coarse-to-fine passes both arbitrary-style families share; their decoders
+        # come as checkpoints of their own (inverter_*.pt), in any order with the families'.
+        self.cascade = Cascade()
 
     @classmethod
     def load(
@@ -66,10 +70,16 @@ class Engine:
 
         checkpoint = load(path)
         device, dtype = self.gatys.device, self.gatys.autocast_dtype
+        if checkpoint.method == INVERTER:
+            decoder = checkpoint.model(device)
+            self.cascade.add(decoder.to(memory_format=self.gatys.memory_format))
+            return
         served = self._fast.setdefault(checkpoint.method, {})
         if checkpoint.method in ARBITRARY_METHODS:
             # Any painting, every preset included: the painting is an input, read by VGG19.
-            stylizer: Stylizer = ArbitraryStylizer(checkpoint, self.gatys.features, device, dtype)
+            stylizer: Stylizer = ArbitraryStylizer(
+                checkpoint, self.gatys.features, device, dtype, self.cascade
+            )
             for preset in PRESETS:
                 served[preset.id] = stylizer
             served[ANY_STYLE] = stylizer

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -70,6 +71,9 @@ class StyleCode:
     std: torch.Tensor
     keys: torch.Tensor | None = None
     values: torch.Tensor | None = None
+    # The painting's statistics at the shallower levels (core.models.cascade.CascadeCode),
+    # when the stylizer runs those passes.
+    cascade: Any = None
 
     def expand(self, batch: int) -> StyleCode:
         """The same painting for every sample of a batch of `batch`."""
@@ -79,7 +83,9 @@ class StyleCode:
         def grow(t: torch.Tensor | None) -> torch.Tensor | None:
             return None if t is None else t.expand(batch, *t.shape[1:])
 
-        return StyleCode(grow(self.mean), grow(self.std), grow(self.keys), grow(self.values))  # type: ignore[arg-type]
+        grown = StyleCode(grow(self.mean), grow(self.std), grow(self.keys), grow(self.values))  # type: ignore[arg-type]
+        grown.cascade = self.cascade
+        return grown
 
 
 class AttentionStatistics(nn.Module):

@@ -16,6 +16,7 @@ from core.features import VGGFeatures, to_caffe
 from core.gatys import image_to_tensor, resize_tensor, tensor_to_image
 from core.models.arbitrary import ENCODER_LAYER, StyleCode
 from core.models.arbitrary import MULTIPLE as ARBITRARY_MULTIPLE
+from core.models.cascade import Cascade
 from core.models.checkpoint import Checkpoint
 from core.params import StyleParams
 from core.stylizer import Progress, ProgressCallback, StyleResult
@@ -129,9 +130,13 @@ class ArbitraryStylizer(_OnePass):
         encoder: VGGFeatures,
         device: torch.device,
         dtype: torch.dtype | None,
+        cascade: Cascade | None = None,
     ) -> None:
         super().__init__(checkpoint, device, dtype)
         self.encoder = encoder
+        # The shallow passes after relu4_1, shared by both families (and filled as the
+        # engine loads their decoders); none: the relu4_1 pass alone.
+        self.cascade = cascade if cascade is not None else Cascade()
 
     def _encode(self, rgb: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) RGB 0..1 -> relu4_1 features (B, 512, H/8, W/8)."""
@@ -148,8 +153,15 @@ class ArbitraryStylizer(_OnePass):
         ]
         if params.preserve_color == "histogram":
             paintings = [colour.match_colour_histogram(p, photo) for p in paintings]
+        layers = (ENCODER_LAYER, *self.cascade.levels)
+        codes = []
         with self._autocast():
-            return [self.net.encode_style(self._encode(p)) for p in paintings]
+            for painting in paintings:
+                feats = self.encoder(self._layout(to_caffe(painting)), layers)
+                code = self.net.encode_style(feats[ENCODER_LAYER])
+                code.cascade = self.cascade.encode_style(feats)
+                codes.append(code)
+        return codes
 
     @torch.inference_mode()
     def paint(
@@ -169,6 +181,14 @@ class ArbitraryStylizer(_OnePass):
             )
             target = feats.float() + params.strength * (target - feats.float())
             out = self.net.decode(self._layout(target.to(feats.dtype)))
+            # Coarse to fine: each shallower level re-reads the picture so far.
+            for level in self.cascade.levels:
+                picture = self._layout(to_caffe(out.float().clamp(0, 1)))
+                level_feats = self.encoder(picture, (level,))[level]
+                cascade_codes = [code.cascade for code in codes]
+                out = self.cascade.run_level(
+                    level, level_feats, cascade_codes, list(blend), params.strength
+                )
         return out[..., :h, :w].float()
 
     @torch.inference_mode()

@@ -71,8 +71,10 @@ BOUNDS = {
     "gan": (0.65, 0.8, 0.5),  # 0.57 (malevich), 0.74 (dress), 0.48 (starry_night)
     # The any-painting networks on the presets: nearer the painting than a colour filter, but
     # short of the preset-trained transformer they replaced (0.58, 0.74, 0.46: docs/models.md).
-    "adain": (0.8, 0.92, 0.52),  # 0.76 (malevich), 0.87 (starry_night), 0.48 (starry_night)
-    "transformer": (0.87, 0.97, 0.52),  # 0.83 (malevich), 0.93 (starry_night), 0.48
+    # Style bounds as measured before the relu1_1 pass (which lowered starry_night's to 0.56
+    # and 0.77); its content ratio rose from 0.48 to 0.54 with it, the worst preset's now.
+    "adain": (0.8, 0.92, 0.58),  # 0.76 (malevich), 0.87 (starry_night), 0.54 (starry_night)
+    "transformer": (0.87, 0.97, 0.58),  # 0.83 (malevich), 0.93 (starry_night), 0.54
 }
 
 
