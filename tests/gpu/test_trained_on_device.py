@@ -9,7 +9,7 @@ from PIL import Image
 
 from core.engine import SHIPPED_CHECKPOINTS, Engine
 from core.gatys import GatysStylizer
-from core.models import FAST_METHODS
+from core.models import FAST_METHODS, INVERTER
 from core.models.checkpoint import load
 from core.params import StyleParams
 from core.presets import get_preset
@@ -22,11 +22,13 @@ PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
 
 @pytest.fixture(scope="module")
 def shipped() -> dict[str, tuple[str, str]]:
-    """Each family's first shipped checkpoint and the first painting it learnt."""
+    """Each family's first shipped checkpoint and the first painting it learnt (the
+    decoders of the arbitrary-style passes are not a family: see `engines`)."""
     found: dict[str, tuple[str, str]] = {}
     for path in sorted(SHIPPED_CHECKPOINTS.glob("*.pt")):
         checkpoint = load(path)
-        found.setdefault(checkpoint.method, (str(path), checkpoint.styles[0]))
+        if checkpoint.method != INVERTER:
+            found.setdefault(checkpoint.method, (str(path), checkpoint.styles[0]))
     return found
 
 
@@ -39,6 +41,8 @@ def engines(vgg, device, shipped) -> dict[str, Engine]:
     for engine in made.values():
         for path, _ in shipped.values():
             engine.add_checkpoint(path)
+        for path in sorted(SHIPPED_CHECKPOINTS.glob("inverter_*.pt")):
+            engine.add_checkpoint(path)  # adain's and the transformer's passes, as served
     return made
 
 
