@@ -100,10 +100,10 @@ def measure(
 ) -> dict[str, float]:  # fmt: skip
     meter = FlickerMeter()
     scored: list[dict[str, float]] = []
-    started, painting = time.perf_counter(), painter.seconds
+    started, painted_before = time.perf_counter(), painter.seconds
     outputs = list(stylize_frames(frames, painter, ClipParams(temporal=temporal)))
     # The first measure of a clip paints its frames too: that time is counted once, below.
-    steadying = time.perf_counter() - started - (painter.seconds - painting)
+    steadying = time.perf_counter() - started - (painter.seconds - painted_before)
     for i, (frame, image) in enumerate(outputs):
         meter.update(frame.image, image)
         if i % every == 0:
