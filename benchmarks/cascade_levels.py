@@ -14,6 +14,7 @@ is the scoring grid itself (examples/heldout_styles/heldout.json x examples/held
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import sys
@@ -59,6 +60,10 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--style-scale", type=float, nargs="+", default=[1.0])
     ap.add_argument("--max-photos", type=int, default=3)
+    ap.add_argument(
+        "--paint-sides", type=int, nargs="+", default=[0],
+        help="the relu4_1 pass's longest side (STYLIZE_PAINT_SIDE); 0: the output's size",
+    )  # fmt: skip
     ap.add_argument("--checkpoint", nargs="*", default=[], help="extra checkpoints to serve")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
@@ -70,8 +75,9 @@ def main() -> None:
     for method in args.methods:
         for variant in args.variants:
             engine.cascade.settings = parse_variant(variant)
-            for style_scale in args.style_scale:
+            for style_scale, paint_side in itertools.product(args.style_scale, args.paint_sides):
                 params = StyleParams(method=method, size=args.size, style_scale=style_scale)
+                engine.one_pass(params).paint_side = paint_side or None  # type: ignore[attr-defined]
                 scores = []
                 for painting_path in paintings:
                     painting = Image.open(painting_path).convert("RGB")
@@ -85,6 +91,7 @@ def main() -> None:
                     "method": method,
                     "variant": variant or "relu4_1 alone",
                     "style_scale": style_scale,
+                    "paint_side": paint_side or "output",
                     "pairs": len(scores),
                     **{f"{k}_median": round(statistics.median(s[k] for s in scores), 4)
                        for k in ("style_vs_colour_transfer", "content_vs_painting", "seconds")},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
@@ -16,12 +17,14 @@ from core.models import ARBITRARY_METHODS, FAST_METHODS, INVERTER
 from core.models.cascade import Cascade
 from core.params import ONE_PASS_METHODS, StyleParams
 from core.presets import PRESETS, get_preset
+from core.runtime import resolve_runtime
 from core.stylizer import BatchItem, ProgressCallback, StyleResult, Stylizer
 
 SHIPPED_CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 
 
 ANY_STYLE = "*"
+DEFAULT_PAINT_SIDE = 0  # see paint_side_setting
 # init='preview' starts from the first of these a preset has: the per-style CNN is the
 # fastest (docs/models.md) and the one the bot shows as its instant preview. A painting of
 # the user's own starts from the first arbitrary-style model served.
@@ -44,6 +47,9 @@ class Engine:
         # The coarse-to-fine passes both arbitrary-style families share; their decoders
         # come as checkpoints of their own (inverter_*.pt), in any order with the families'.
         self.cascade = Cascade()
+        # Eager PyTorch or OpenVINO for the one-pass networks (core.runtime).
+        self.runtime = resolve_runtime(gatys.device)
+        self.paint_side = paint_side_setting()
 
     @classmethod
     def load(
@@ -78,13 +84,14 @@ class Engine:
         if checkpoint.method in ARBITRARY_METHODS:
             # Any painting, every preset included: the painting is an input, read by VGG19.
             stylizer: Stylizer = ArbitraryStylizer(
-                checkpoint, self.gatys.features, device, dtype, self.cascade
-            )
+                checkpoint, self.gatys.features, device, dtype, self.cascade, self.runtime,
+                self.paint_side,
+            )  # fmt: skip
             for preset in PRESETS:
                 served[preset.id] = stylizer
             served[ANY_STYLE] = stylizer
             return
-        stylizer = FeedForwardStylizer(checkpoint, device, dtype)
+        stylizer = FeedForwardStylizer(checkpoint, device, dtype, self.runtime)
         for style_id in checkpoint.styles:
             served[style_id] = stylizer
 
@@ -213,6 +220,18 @@ class Engine:
             f"method {params.method!r} needs a preset it was trained on ({trained}); "
             f"use {', '.join(('gatys', *ARBITRARY_METHODS))} for other paintings"
         )
+
+
+def paint_side_setting() -> int | None:
+    """STYLIZE_PAINT_SIDE: the longest side adain's and the transformer's relu4_1 pass paints
+    at (larger outputs are upsampled, then the shallow levels run at full size); 0 or `full`:
+    always the output's size. The default trades nothing measurable (docs/performance.md)."""
+    value = os.environ.get("STYLIZE_PAINT_SIDE", str(DEFAULT_PAINT_SIDE)).strip().lower()
+    if value in ("0", "full", "none"):
+        return None
+    if not value.isdigit() or int(value) < 64:
+        raise ValueError(f"STYLIZE_PAINT_SIDE must be a side of at least 64 px or 0; got {value!r}")
+    return int(value)
 
 
 def _with_palette_of(image: Image.Image, painting: Image.Image) -> Image.Image:

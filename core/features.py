@@ -136,6 +136,25 @@ class VGGFeatures(nn.Module):
         return out
 
 
+class VGGSlice(nn.Module):
+    """VGG19 up to the deepest of `layers`, returning those activations as a tuple, in the
+    order given: a plain graph with no fused kernels, for an inference runtime to compile."""
+
+    def __init__(self, features: VGGFeatures, layers: Iterable[str]) -> None:
+        super().__init__()
+        self.names = tuple(layers)
+        self.indices = [LAYER_INDEX[name] for name in self.names]
+        self.layers = nn.Sequential(*list(features.layers)[: max(self.indices) + 1])
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        out: dict[int, torch.Tensor] = {}
+        for i, module in enumerate(self.layers):
+            x = module(x)
+            if i in self.indices:
+                out[i] = x
+        return tuple(out[i] for i in self.indices)
+
+
 def _fusable(x: torch.Tensor, conv: nn.Conv2d) -> bool:
     """Whether oneDNN can run this convolution with its ReLU in one pass.
 

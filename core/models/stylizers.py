@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from torch import nn
 
 from core import colour
 from core.devices import prefers_channels_last
-from core.features import VGGFeatures, to_caffe
+from core.features import VGGFeatures, VGGSlice, to_caffe
 from core.gatys import image_to_tensor, resize_tensor, tensor_to_image
 from core.models.arbitrary import ENCODER_LAYER, StyleCode
 from core.models.arbitrary import MULTIPLE as ARBITRARY_MULTIPLE
 from core.models.cascade import Cascade
 from core.models.checkpoint import Checkpoint
 from core.params import StyleParams
+from core.runtime import OpenVINOModule
 from core.stylizer import Progress, ProgressCallback, StyleResult
 
 MULTIPLE = 4  # the CNNs downsample twice; inputs are padded to a multiple of 4
@@ -32,7 +34,13 @@ class _OnePass:
     # recolour its output, with the same function (core.colour.match_colour_histogram).
     recolours_output = True
 
-    def __init__(self, checkpoint: Checkpoint, device: torch.device, dtype: torch.dtype | None):
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        device: torch.device,
+        dtype: torch.dtype | None,
+        runtime: str = "eager",
+    ):
         self.checkpoint = checkpoint
         self.method = checkpoint.method
         self.styles = list(checkpoint.styles)
@@ -43,6 +51,15 @@ class _OnePass:
             torch.channels_last if prefers_channels_last(device, dtype) else torch.contiguous_format
         )
         self.net = self.net.to(memory_format=self.memory_format)
+        # core.runtime: "openvino" compiles the frozen parts on their first call.
+        self.runtime = runtime
+        self._compiled: dict[Hashable, OpenVINOModule] = {}
+
+    def _compile(self, key: Hashable, module: nn.Module, *examples: torch.Tensor) -> OpenVINOModule:
+        if key not in self._compiled:
+            bf16 = self.autocast_dtype == torch.bfloat16
+            self._compiled[key] = OpenVINOModule(module, examples, bf16=bf16, part=repr(key))
+        return self._compiled[key]
 
     def _layout(self, x: torch.Tensor) -> torch.Tensor:
         return x.contiguous(memory_format=self.memory_format)
@@ -107,8 +124,32 @@ class FeedForwardStylizer(_OnePass):
         pad_h, pad_w = (-h) % MULTIPLE, (-w) % MULTIPLE
         x = F.pad(photo, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else photo
         with self._autocast():
-            out = self.net(self._layout(x), self._style_index(params))[..., :h, :w]
+            out = self._run(self._layout(x), self._style_index(params))[..., :h, :w]
         return self._finish(out, photo, params, started, progress)
+
+    def _run(self, x: torch.Tensor, style: torch.Tensor | None) -> torch.Tensor:
+        if self.runtime == "eager":
+            return self.net(x, style)
+        if style is None:
+            return self._compile("net", self.net, x)(x)
+        # The compiled graph takes the painting as mixture weights: one graph for every preset.
+        mix = self.net.mixture(style, x.shape[0], x.device)
+        return self._compile("net", _WithMixture(self.net), x, mix)(x, mix)
+
+
+def _upsample(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    return F.interpolate(x, size=size, mode="bicubic", align_corners=False)
+
+
+class _WithMixture(nn.Module):
+    """A multi-painting network called with (B, styles) mixture weights, for export."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor, mix: torch.Tensor) -> torch.Tensor:
+        return self.net(x, mix)
 
 
 class ArbitraryStylizer(_OnePass):
@@ -131,23 +172,41 @@ class ArbitraryStylizer(_OnePass):
         device: torch.device,
         dtype: torch.dtype | None,
         cascade: Cascade | None = None,
+        runtime: str = "eager",
+        paint_side: int | None = None,
     ) -> None:
-        super().__init__(checkpoint, device, dtype)
+        super().__init__(checkpoint, device, dtype, runtime)
         self.encoder = encoder
         # The shallow passes after relu4_1, shared by both families (and filled as the
         # engine loads their decoders); none: the relu4_1 pass alone.
         self.cascade = cascade if cascade is not None else Cascade()
+        # The relu4_1 pass paints at most this long side and is upsampled; the shallow levels
+        # then run at the output's size (None: everything at the output's size).
+        self.paint_side: int | None = paint_side
+
+    def _features(self, rgb: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
+        """(B, 3, H, W) RGB 0..1 -> VGG19's activations at `layers`."""
+        x = self._layout(to_caffe(rgb))
+        if self.runtime == "eager":
+            return self.encoder(x, layers)
+        out = self._compile(layers, VGGSlice(self.encoder, layers), x)(x)
+        return dict(zip(layers, out if isinstance(out, tuple) else (out,), strict=True))
 
     def _encode(self, rgb: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) RGB 0..1 -> relu4_1 features (B, 512, H/8, W/8)."""
-        return self.encoder(self._layout(to_caffe(rgb)), (ENCODER_LAYER,))[ENCODER_LAYER]
+        return self._features(rgb, (ENCODER_LAYER,))[ENCODER_LAYER]
+
+    def _decode(self, features: torch.Tensor) -> torch.Tensor:
+        if self.runtime == "eager":
+            return self.net.decode(features)
+        return self._compile("decoder", self.net.decoder, features)(features)
 
     @torch.inference_mode()
     def style_codes(
         self, styles: Sequence[Image.Image], params: StyleParams, photo: torch.Tensor
     ) -> list[StyleCode]:
         """Each painting's code at the job's scale (reusable for every frame of a clip)."""
-        side = max(32, round(params.output_size * params.style_scale))
+        side = max(32, round(self._painted_side(params.output_size) * params.style_scale))
         paintings = [
             resize_tensor(image_to_tensor(s, self.device), side).clamp(0, 1) for s in styles
         ]
@@ -157,11 +216,15 @@ class ArbitraryStylizer(_OnePass):
         codes = []
         with self._autocast():
             for painting in paintings:
-                feats = self.encoder(self._layout(to_caffe(painting)), layers)
+                feats = self._features(painting, layers)
                 code = self.net.encode_style(feats[ENCODER_LAYER])
                 code.cascade = self.cascade.encode_style(feats)
                 codes.append(code)
         return codes
+
+    def _painted_side(self, output_side: int) -> int:
+        """The long side the relu4_1 pass paints at for an output of `output_side`."""
+        return min(output_side, self.paint_side) if self.paint_side else output_side
 
     @torch.inference_mode()
     def paint(
@@ -169,27 +232,55 @@ class ArbitraryStylizer(_OnePass):
     ) -> torch.Tensor:
         """(B, 3, H, W) photos 0..1 and paintings' codes -> (B, 3, H, W) output, not clamped."""
         h, w = photo.shape[-2:]
+        blend = params.style_blend or tuple(1.0 for _ in codes)
+        side = self._painted_side(max(h, w))
+        small = photo if side == max(h, w) else resize_tensor(photo, side).clamp(0, 1)
+        with self._autocast():
+            out = self._paint_relu4_1(small, codes, blend, params.strength)
+            if out.shape[-2:] != (h, w):
+                # Upsampled, with the photo's detail the smaller pass never saw added back.
+                out = _upsample(out.float(), (h, w)) + (photo - _upsample(small, (h, w)))
+            if self.cascade.levels:
+                out = self._paint_levels(out, codes, blend, params.strength)
+        return out.float()
+
+    def _paint_relu4_1(
+        self,
+        photo: torch.Tensor,
+        codes: Sequence[StyleCode],
+        blend: Sequence[float],
+        strength: float,
+    ) -> torch.Tensor:
+        h, w = photo.shape[-2:]
         pad_h, pad_w = (-h) % ARBITRARY_MULTIPLE, (-w) % ARBITRARY_MULTIPLE
         x = F.pad(photo, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else photo
-        blend = params.style_blend or tuple(1.0 for _ in codes)
-        with self._autocast():
-            feats = self._encode(x)
-            # Several paintings: Huang & Belongie's interpolation of the transformed features.
-            target = sum(
-                weight / sum(blend) * self.net.transform(feats, code)
-                for code, weight in zip(codes, blend, strict=True)
-            )
-            target = feats.float() + params.strength * (target - feats.float())
-            out = self.net.decode(self._layout(target.to(feats.dtype)))
-            # Coarse to fine: each shallower level re-reads the picture so far.
-            for level in self.cascade.levels:
-                picture = self._layout(to_caffe(out.float().clamp(0, 1)))
-                level_feats = self.encoder(picture, (level,))[level]
-                cascade_codes = [code.cascade for code in codes]
-                out = self.cascade.run_level(
-                    level, level_feats, cascade_codes, list(blend), params.strength
-                )
-        return out[..., :h, :w].float()
+        feats = self._encode(x)
+        # Several paintings: Huang & Belongie's interpolation of the transformed features.
+        target = sum(
+            weight / sum(blend) * self.net.transform(feats, code)
+            for code, weight in zip(codes, blend, strict=True)
+        )
+        target = feats.float() + strength * (target - feats.float())
+        return self._decode(self._layout(target.to(feats.dtype)))[..., :h, :w]
+
+    def _paint_levels(
+        self,
+        picture: torch.Tensor,
+        codes: Sequence[StyleCode],
+        blend: Sequence[float],
+        strength: float,
+    ) -> torch.Tensor:
+        """Coarse to fine: each shallower level re-reads the picture so far."""
+        h, w = picture.shape[-2:]
+        pad_h, pad_w = (-h) % ARBITRARY_MULTIPLE, (-w) % ARBITRARY_MULTIPLE
+        out = picture.float().clamp(0, 1)
+        out = F.pad(out, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else out
+        cascade_codes = [code.cascade for code in codes]
+        for level in self.cascade.levels:
+            x = self._layout(to_caffe(out.float().clamp(0, 1)))
+            level_feats = self.encoder(x, (level,))[level]
+            out = self.cascade.run_level(level, level_feats, cascade_codes, list(blend), strength)
+        return out[..., :h, :w]
 
     @torch.inference_mode()
     def stylize(
