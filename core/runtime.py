@@ -4,7 +4,8 @@ On an AVX2-only CPU at 512 px (docs/performance.md, `benchmarks/runtimes.py`), O
 the feed-forward networks in 0.65x eager PyTorch's time and VGG19 and the decoders in 0.9x,
 with the same numbers (relative error ~1e-6); no other runtime measured did better in fp32,
 and int8 gains little where the CPU has no VNNI. Eager PyTorch stays the reference and the
-fallback: on a GPU, without the package, or with STYLIZE_RUNTIME=eager. One compiled model serves every batch and image size.
+fallback: on a GPU, without the package, or with STYLIZE_RUNTIME=eager. One compiled model
+serves every batch and image size.
 """
 
 from __future__ import annotations
