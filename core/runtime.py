@@ -18,6 +18,7 @@ import threading
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -110,12 +111,42 @@ def _convert(module: nn.Module, examples: Sequence[torch.Tensor], bf16: bool) ->
     examples = tuple(x.detach().float().contiguous().clone() for x in examples)
     # Any batch and any size; only the channels (or mixture weights) are fixed.
     shapes = [ov.PartialShape([-1, x.shape[1], *[-1] * (x.dim() - 2)]) for x in examples]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the tracer's notes on constant shapes
-        model = ov.convert_model(module, example_input=examples, input=shapes)
+    core = ov.Core()
+    saved = _cache_path(module, examples, ov.__version__)
+    if saved is not None and saved.exists():
+        model = core.read_model(str(saved))
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes on constant shapes
+            model = ov.convert_model(module, example_input=examples, input=shapes)
+        if saved is not None:
+            _save(ov, model, saved)
     config = {
         "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32",
         "PERFORMANCE_HINT": "LATENCY",
         "INFERENCE_NUM_THREADS": torch.get_num_threads(),
     }
-    return ov.Core().compile_model(model, "CPU", config)
+    return core.compile_model(model, "CPU", config)
+
+
+def _cache_path(module: nn.Module, examples: Sequence[torch.Tensor], version: str) -> Path | None:
+    """Where the converted graph is kept between processes: tracing takes seconds, reading
+    it back a few milliseconds. STYLIZE_CACHE_DIR (default ~/.cache/stylize); `off`: none."""
+    root = os.environ.get("STYLIZE_CACHE_DIR", str(Path.home() / ".cache" / "stylize"))
+    if root.lower() == "off":
+        return None
+    inputs = ",".join(f"{x.dim()}:{x.shape[1]}" for x in examples)
+    digest = hashlib.blake2b(f"{_fingerprint(module)}|{inputs}|{version}".encode(), digest_size=16)
+    return Path(root) / "openvino" / f"{digest.hexdigest()}.xml"
+
+
+def _save(ov: Any, model: Any, path: Path) -> None:
+    """Write the graph under a temporary name and rename it, so a reader never sees half."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.xml")
+        ov.save_model(model, str(tmp), compress_to_fp16=False)
+        tmp.with_suffix(".bin").replace(path.with_suffix(".bin"))
+        tmp.replace(path)
+    except OSError as exc:  # a read-only home: convert again next time
+        warnings.warn(f"could not keep the converted network in {path.parent}: {exc}", stacklevel=2)

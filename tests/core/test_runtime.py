@@ -81,6 +81,32 @@ def test_one_compiled_model_serves_every_batch_and_size_with_eager_numbers():
             assert torch.allclose(g, r, rtol=1e-4, atol=1e-5)
 
 
+@needs_openvino
+def test_a_converted_network_is_kept_on_disk_and_read_back_without_tracing(tmp_path, monkeypatch):
+    import openvino as ov
+
+    monkeypatch.setenv("STYLIZE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(runtime, "_COMPILED", {})
+    torch.manual_seed(1)
+    module = _TwoOutputs().eval()
+    examples = (torch.rand(1, 3, 8, 8), torch.rand(1, 2))
+    first = OpenVINOModule(module, examples)
+    assert len(list(tmp_path.glob("openvino/*.xml"))) == 1
+    assert len(list(tmp_path.glob("openvino/*.bin"))) == 1
+    assert not list(tmp_path.glob("openvino/*.tmp.*"))
+
+    monkeypatch.setattr(runtime, "_COMPILED", {})  # as a new process would start
+
+    def no_tracing(*args, **kwargs):
+        raise AssertionError("traced again")
+
+    monkeypatch.setattr(ov, "convert_model", no_tracing)
+    second = OpenVINOModule(module, examples)
+    x, w = torch.rand(2, 3, 12, 10), torch.rand(2, 1 + 1)
+    for a, b in zip(first(x, w), second(x, w), strict=True):
+        assert torch.equal(a, b)
+
+
 @pytest.fixture(scope="module")
 def both_engines():
     from core.engine import Engine
