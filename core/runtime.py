@@ -68,7 +68,7 @@ class OpenVINOModule:
         # `part` tells apart graphs of the same weights with other outputs (two VGG19 slices).
         key = (part, _fingerprint(module), tuple((x.dim(), x.shape[1]) for x in examples), bf16)
         if key not in _COMPILED:
-            _COMPILED[key] = _compile(module, examples, bf16)
+            _COMPILED[key] = _compile(module, examples, bf16, part)
         self.compiled = _COMPILED[key]
         self.outputs = len(self.compiled.outputs)
         # An infer request is not thread-safe; a job's calls come one after another.
@@ -96,14 +96,14 @@ def _fingerprint(module: nn.Module) -> str:
     return digest.hexdigest()
 
 
-def _compile(module: nn.Module, examples: Sequence[torch.Tensor], bf16: bool) -> Any:
+def _compile(module: nn.Module, examples: Sequence[torch.Tensor], bf16: bool, part: str) -> Any:
     # On a thread of its own: the job's autocast and inference mode are per thread, and under
     # them the tracer would copy and cast the weights into a graph it then rejects.
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(_convert, module, examples, bf16).result()
+        return pool.submit(_convert, module, examples, bf16, part).result()
 
 
-def _convert(module: nn.Module, examples: Sequence[torch.Tensor], bf16: bool) -> Any:
+def _convert(module: nn.Module, examples: Sequence[torch.Tensor], bf16: bool, part: str) -> Any:
     import openvino as ov
 
     # Traced in fp32 from a copy: the served network may be cast or laid out for eager use.
@@ -112,7 +112,7 @@ def _convert(module: nn.Module, examples: Sequence[torch.Tensor], bf16: bool) ->
     # Any batch and any size; only the channels (or mixture weights) are fixed.
     shapes = [ov.PartialShape([-1, x.shape[1], *[-1] * (x.dim() - 2)]) for x in examples]
     core = ov.Core()
-    saved = _cache_path(module, examples, ov.__version__)
+    saved = _cache_path(module, examples, f"{part}|{ov.__version__}")
     if saved is not None and saved.exists():
         model = core.read_model(str(saved))
     else:
@@ -129,14 +129,15 @@ def _convert(module: nn.Module, examples: Sequence[torch.Tensor], bf16: bool) ->
     return core.compile_model(model, "CPU", config)
 
 
-def _cache_path(module: nn.Module, examples: Sequence[torch.Tensor], version: str) -> Path | None:
+def _cache_path(module: nn.Module, examples: Sequence[torch.Tensor], tag: str) -> Path | None:
     """Where the converted graph is kept between processes: tracing takes seconds, reading
     it back a few milliseconds. STYLIZE_CACHE_DIR (default ~/.cache/stylize); `off`: none."""
     root = os.environ.get("STYLIZE_CACHE_DIR", str(Path.home() / ".cache" / "stylize"))
     if root.lower() == "off":
         return None
     inputs = ",".join(f"{x.dim()}:{x.shape[1]}" for x in examples)
-    digest = hashlib.blake2b(f"{_fingerprint(module)}|{inputs}|{version}".encode(), digest_size=16)
+    # `tag`: the part (two VGG19 slices share their weights) and OpenVINO's version.
+    digest = hashlib.blake2b(f"{_fingerprint(module)}|{inputs}|{tag}".encode(), digest_size=16)
     return Path(root) / "openvino" / f"{digest.hexdigest()}.xml"
 
 

@@ -107,6 +107,21 @@ def test_a_converted_network_is_kept_on_disk_and_read_back_without_tracing(tmp_p
         assert torch.equal(a, b)
 
 
+@needs_openvino
+def test_two_slices_of_one_network_are_kept_apart(tmp_path, monkeypatch, vgg):
+    from core.features import VGGSlice
+
+    monkeypatch.setenv("STYLIZE_CACHE_DIR", str(tmp_path))
+    x = torch.rand(1, 3, 16, 16) * 255 - 120
+    for layers in [("relu1_2",), ("relu1_2", "relu1_1")]:  # the same weights
+        monkeypatch.setattr(runtime, "_COMPILED", {})
+        out = OpenVINOModule(VGGSlice(vgg, layers), (x,), part=repr(layers))(x)
+        out = out if isinstance(out, tuple) else (out,)
+        want = vgg(x, layers)
+        assert [o.shape for o in out] == [want[name].shape for name in layers]
+    assert len(list(tmp_path.glob("openvino/*.xml"))) == 2
+
+
 @pytest.fixture(scope="module")
 def both_engines():
     from core.engine import Engine
