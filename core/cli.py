@@ -206,7 +206,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def _is_clip(path: str) -> bool:
     """A clip by its first bytes, whatever its name (a photo fails later, as before)."""
-    from core.video import looks_like_clip
+    from core.clips.video import looks_like_clip
 
     try:
         with open(path, "rb") as fh:
@@ -216,7 +216,7 @@ def _is_clip(path: str) -> bool:
 
 
 def _run_clip(args: argparse.Namespace) -> int:
-    from core.video import SUFFIXES, output_kind
+    from core.clips.video import SUFFIXES, output_kind
 
     kind = output_kind(args.output)
     if kind is None and Path(args.output).suffix:

@@ -160,7 +160,7 @@ class Engine:
 
     def one_pass(self, params: StyleParams) -> Stylizer:
         """The trained network a one-pass job runs, for callers that paint many frames
-        with it (core.clip); ValueError for gatys or a method not served here."""
+        with it (core.clips.stylize); ValueError for gatys or a method not served here."""
         if params.method not in ONE_PASS_METHODS:
             raise ValueError(
                 f"method {params.method!r} optimises every picture for a minute or more, too "

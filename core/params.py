@@ -225,7 +225,7 @@ class StyleParams:
 class ClipParams:
     """What a clip adds to a picture's settings: a StyleParams paints each frame."""
 
-    # Steadiness (core.temporal): a painted frame is carried along the motion for a period
+    # Steadiness (core.clips.temporal): a painted frame is carried along the motion for a period
     # of 1 + 5 x temporal frames before a newer one takes over (0: frame by frame). At 0.6
     # (4 frames), on the three test clips at 480p, every network's warping error is at most
     # 0.6 of frame by frame's at a style distance within 5% of it (docs/video.md).

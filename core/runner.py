@@ -15,8 +15,8 @@ from core.presets import get_preset, load_preset_image
 from core.stylizer import Progress
 
 if TYPE_CHECKING:
-    from core.clip import ClipProgress, ClipResult
-    from core.video import ClipKind
+    from core.clips.stylize import ClipProgress, ClipResult
+    from core.clips.video import ClipKind
 
 
 def load_styles(style_paths: Sequence[str], preset: str | None) -> list[Image.Image]:
@@ -68,8 +68,8 @@ def run_clip_job(
 ) -> ClipResult:
     """A clip from a file into a file, with a progress bar per frame. `choose_method`: the
     job's method was not asked for, so the fastest trained model for its painting paints."""
-    from core.clip import stylize_clip
-    from core.video import open_clip
+    from core.clips.stylize import stylize_clip
+    from core.clips.video import open_clip
 
     open_clip(content_path).close()  # a bad clip fails before the engine loads
     styles = load_styles(style_paths, params.preset)

@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.video import ClipWriter  # noqa: E402
+from core.clips.video import ClipWriter  # noqa: E402
 
 HELDOUT = ROOT / "examples" / "heldout"
 FPS = 24

@@ -14,8 +14,8 @@ from api.presenters import job_public
 from api.schemas import ErrorPublic, JobPublic
 from api.submit import submit_job
 from api.uploads import JobForm, job_form, require_multipart
+from core.clips.video import MEDIA_TYPES as CLIP_MEDIA_TYPES
 from core.images import MEDIA_TYPES
-from core.video import MEDIA_TYPES as CLIP_MEDIA_TYPES
 
 # Authentication first: an anonymous caller learns nothing, not even a 415.
 router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(get_client)])

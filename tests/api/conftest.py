@@ -37,7 +37,7 @@ class FakeStylizer:
         self.step_started = threading.Event()
 
     def one_pass(self, params: StyleParams) -> FakeStylizer:
-        """What core.clip paints a clip's frames with: this fake, a red frame each."""
+        """What core.clips.stylize paints a clip's frames with: this fake, a red frame each."""
         return self
 
     def methods_for(self, preset_id: str) -> list[str]:

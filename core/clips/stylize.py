@@ -3,8 +3,8 @@
 Any one-pass method paints the frames (feedforward, gan, adain, transformer; Gatys needs a
 minute a picture). The arbitrary-style models read the painting once per clip
 (ArbitraryStylizer.style_codes) and paint each batch of frames in one pass; the per-style
-networks paint frame by frame through their own stylize(). core.temporal steadies the
-result; core.video reads and writes the container. Progress is reported per frame; a
+networks paint frame by frame through their own stylize(). core.clips.temporal steadies the
+result; core.clips.video reads and writes the container. Progress is reported per frame; a
 callback that raises core.stylizer.Cancelled stops the job, and the unfinished file goes.
 """
 
@@ -20,14 +20,14 @@ import torch
 from PIL import Image
 
 from core import colour
+from core.clips.temporal import Stabiliser
+from core.clips.video import ClipFrame, ClipKind, ClipLimits, ClipWriter, open_clip
 from core.engine import Engine
 from core.gatys import image_to_tensor, resize_tensor, tensor_to_image
 from core.models.arbitrary import StyleCode
 from core.models.stylizers import ArbitraryStylizer
 from core.params import ClipParams, StyleParams
 from core.stylizer import Stylizer
-from core.temporal import Stabiliser
-from core.video import ClipFrame, ClipKind, ClipLimits, ClipWriter, open_clip
 
 
 @dataclass(frozen=True)

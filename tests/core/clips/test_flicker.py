@@ -1,4 +1,4 @@
-"""core/flicker.py: the warping error rates flicker as bad and steady clips as steady."""
+"""core/clips/flicker.py: the warping error rates flicker as bad and steady clips as steady."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.flicker import warping_error
-from core.flow import FlowEstimator, to_gray
+from core.clips.flicker import warping_error
+from core.clips.flow import FlowEstimator, to_gray
 from scripts.make_clips import camera_frames
 from tests.conftest import EXAMPLES
 

@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 import torch
 
-from core.flow import FlowEstimator, to_gray, warp
+from core.clips.flow import FlowEstimator, to_gray, warp
 
 MAX_PERIOD = 6.0  # frames between keyframes at temporal 1
 SWITCH_SHARE = 0.125  # of a period: how long one pixel takes to go over to the newer keyframe

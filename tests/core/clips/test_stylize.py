@@ -1,4 +1,4 @@
-"""core/clip.py with the shipped networks: clips painted steadily, and the CLI on a clip."""
+"""core/clips/stylize.py with the shipped networks: clips painted steadily, CLI too."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.clip import ClipProgress, FramePainter, stylize_clip, stylize_frames
+from core.clips.flicker import warping_error
+from core.clips.stylize import ClipProgress, FramePainter, stylize_clip, stylize_frames
+from core.clips.video import ClipError, ClipFrame, ClipWriter, open_clip
 from core.engine import SHIPPED_CHECKPOINTS, Engine
-from core.flicker import warping_error
 from core.gatys import GatysStylizer
 from core.params import ClipParams, StyleParams
 from core.presets import load_preset_image
 from core.stylizer import Cancelled
-from core.video import ClipError, ClipFrame, ClipWriter, open_clip
 from scripts.make_clips import camera_frames
 from tests.conftest import EXAMPLES
 from tests.core.test_cli import stylize
@@ -197,7 +197,7 @@ def test_a_long_clip_is_streamed_with_a_few_frames_held_at_a_time(tmp_path, monk
     reference goes)."""
     import weakref
 
-    from core.video import ClipReader
+    from core.clips.video import ClipReader
 
     length = 160
     source = tmp_path / "long.mp4"

@@ -10,7 +10,7 @@ the flow is trusted (consistent forward and backward, coming from inside the fra
 with RGB in 0..1 and the mean taken over the three channels (Lai et al. sum them; a mean
 keeps the score in 0..1: multiply by 3 to compare). The untouched clip scores about 0
 (the flow explains it), a clip of unrelated frames about 2 var(pixel) (~0.1-0.2).
-The flow is Farneback's, not the DIS flow the stabiliser uses (core/flow.py).
+The flow is Farneback's, not the DIS flow the stabiliser uses (core/clips/flow.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from core.flow import FlowEstimator, FlowMethod, to_gray, warp
+from core.clips.flow import FlowEstimator, FlowMethod, to_gray, warp
 
 
 @dataclass(frozen=True)

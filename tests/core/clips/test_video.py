@@ -1,4 +1,4 @@
-"""core/video.py: clips read and written through PyAV, and every kind of bad clip refused."""
+"""core/clips/video.py: clips read and written through PyAV, and every kind of bad clip refused."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.video import (
+from core.clips.video import (
     ClipError,
     ClipLimits,
     ClipTooLarge,

@@ -1,4 +1,4 @@
-"""core/temporal.py: painted keyframes carried along the motion steady a clip, keep the
+"""core/clips/temporal.py: painted keyframes carried along the motion steady a clip, keep the
 strokes' contrast, follow a cut at once and are renewed before a move stretches them."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import pytest
 import torch
 from PIL import Image
 
-from core.flicker import warping_error
+from core.clips.flicker import warping_error
+from core.clips.temporal import Stabiliser, period_of
 from core.params import ClipParams
-from core.temporal import Stabiliser, period_of
 from tests.conftest import EXAMPLES
 
 W, H, FRAMES = 96, 72, 14
