@@ -121,8 +121,7 @@ class FeedForwardStylizer(_OnePass):
         started = time.perf_counter()
         photo = self._photo(content, params)
         h, w = photo.shape[-2:]
-        pad_h, pad_w = (-h) % MULTIPLE, (-w) % MULTIPLE
-        x = F.pad(photo, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else photo
+        x = _padded(photo, MULTIPLE)
         with self._autocast():
             out = self._run(self._layout(x), self._style_index(params))[..., :h, :w]
         return self._finish(out, photo, params, started, progress)
@@ -135,6 +134,12 @@ class FeedForwardStylizer(_OnePass):
         # The compiled graph takes the painting as mixture weights: one graph for every preset.
         mix = self.net.mixture(style, x.shape[0], x.device)
         return self._compile("net", _WithMixture(self.net), x, mix)(x, mix)
+
+
+def _padded(x: torch.Tensor, multiple: int) -> torch.Tensor:
+    """`x` reflected at its bottom and right up to sides that are multiples of `multiple`."""
+    pad_h, pad_w = (-x.shape[-2]) % multiple, (-x.shape[-1]) % multiple
+    return F.pad(x, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else x
 
 
 def _upsample(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -252,9 +257,7 @@ class ArbitraryStylizer(_OnePass):
         strength: float,
     ) -> torch.Tensor:
         h, w = photo.shape[-2:]
-        pad_h, pad_w = (-h) % ARBITRARY_MULTIPLE, (-w) % ARBITRARY_MULTIPLE
-        x = F.pad(photo, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else photo
-        feats = self._encode(x)
+        feats = self._encode(_padded(photo, ARBITRARY_MULTIPLE))
         # Several paintings: Huang & Belongie's interpolation of the transformed features.
         target = sum(
             weight / sum(blend) * self.net.transform(feats, code)
@@ -272,9 +275,7 @@ class ArbitraryStylizer(_OnePass):
     ) -> torch.Tensor:
         """Coarse to fine: each shallower level re-reads the picture so far."""
         h, w = picture.shape[-2:]
-        pad_h, pad_w = (-h) % ARBITRARY_MULTIPLE, (-w) % ARBITRARY_MULTIPLE
-        out = picture.float().clamp(0, 1)
-        out = F.pad(out, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else out
+        out = _padded(picture.float().clamp(0, 1), ARBITRARY_MULTIPLE)
         cascade_codes = [code.cascade for code in codes]
         for level in self.cascade.levels:
             x = self._layout(to_caffe(out.float().clamp(0, 1)))
